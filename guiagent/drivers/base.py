@@ -1,0 +1,90 @@
+"""The Driver contract: observe the screen, act on it.
+
+A driver is anything with ``start``, ``observe``, ``act`` and ``close``; the
+agent loop, skills and replay use nothing else. ``act`` receives the frame of
+the observation the model saw, because the model's coordinates are relative to
+that screenshot and to nothing newer.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+from PIL import Image
+from pydantic import BaseModel
+
+from ..actions import Action, Answer, Done, Fail, Wait
+from ..geometry import ResolvedPoint, ScreenFrame
+
+
+@dataclass
+class Observation:
+    """What a driver saw: the screenshot, how it maps to the surface, and context."""
+
+    image: Image.Image
+    frame: ScreenFrame
+    url: str | None = None
+    title: str | None = None
+    captured_at: float = field(default_factory=time.time)
+    capture_seconds: float = 0.0
+
+
+class ActionResult(BaseModel):
+    """What a driver did for one action, in pixels; recorded on the step."""
+
+    points: list[ResolvedPoint] = []
+    detail: str = ""
+
+
+@runtime_checkable
+class Driver(Protocol):
+    """A screen the agent can look at and act on."""
+
+    name: str
+
+    def start(self) -> None:
+        """Acquire resources (browser, display); idempotent."""
+
+    def observe(self) -> Observation:
+        """Capture the current screen."""
+
+    def act(self, action: Action, frame: ScreenFrame) -> ActionResult:
+        """Execute one action whose points refer to ``frame``; raise DriverError on failure."""
+
+    def close(self) -> None:
+        """Release everything; safe to call twice."""
+
+
+class BaseDriver:
+    """Shared plumbing: context manager and the actions that need no screen."""
+
+    name = "base"
+    wait_seconds: float = 5.0
+
+    def start(self) -> None:  # pragma: no cover - overridden
+        """Acquire resources."""
+
+    def close(self) -> None:  # pragma: no cover - overridden
+        """Release resources."""
+
+    def __enter__(self):  # noqa: ANN204
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def describe(self) -> dict:
+        """Settings worth recording in run.json."""
+        return {"name": self.name}
+
+    def act_without_screen(self, action: Action) -> ActionResult | None:
+        """Handle WAIT and the terminal actions; None for actions that need the screen."""
+        if isinstance(action, Wait):
+            time.sleep(self.wait_seconds)
+            return ActionResult(detail=f"waited {self.wait_seconds:g}s")
+        if isinstance(action, Done | Fail | Answer):
+            return ActionResult(detail="nothing to execute")
+        return None

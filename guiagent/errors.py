@@ -1,0 +1,65 @@
+"""The one error tree of guiagent.
+
+::
+
+    GuiAgentError
+    ├── ConfigError            bad settings, missing extras, unusable input files
+    ├── DriverError            the browser/desktop could not observe or act
+    │   └── ActionRefusedError the action was refused before execution
+    │       └── OffScreenError a point outside the observed screen
+    ├── ModelError             anything between us and the model server
+    │   ├── ModelConnectionError   server unreachable, timed out, 5xx after retries
+    │   └── ModelResponseError     an answer we cannot turn into an action
+    └── LogFormatError         a replay log we cannot read
+
+Errors never log by themselves; the agent loop records them on the step.
+"""
+
+from __future__ import annotations
+
+
+class GuiAgentError(Exception):
+    """Base class of every error guiagent raises on purpose."""
+
+
+class ConfigError(GuiAgentError):
+    """Settings, arguments or files that cannot work; the message says what to change."""
+
+
+class DriverError(GuiAgentError):
+    """The driver could not capture the screen or carry out an action."""
+
+
+class ActionRefusedError(DriverError):
+    """An action was refused before anything was executed."""
+
+
+class OffScreenError(ActionRefusedError):
+    """A point of the action lies outside the screenshot the model saw."""
+
+
+class ModelError(GuiAgentError):
+    """A failure talking to the model server."""
+
+
+class ModelConnectionError(ModelError):
+    """The model server could not be reached or kept failing after retries."""
+
+    def __init__(self, message: str, *, base_url: str | None = None) -> None:
+        super().__init__(message)
+        self.base_url = base_url
+
+
+class ModelResponseError(ModelError):
+    """The model answered, but the answer holds no usable action.
+
+    ``raw`` keeps the full text so that it can be logged and shown to the model.
+    """
+
+    def __init__(self, message: str, *, raw: str = "") -> None:
+        super().__init__(message)
+        self.raw = raw
+
+
+class LogFormatError(GuiAgentError):
+    """A run log file that cannot be read (unknown version or corrupted line)."""
