@@ -16,19 +16,61 @@ from PIL import Image
 from pydantic import BaseModel
 
 from ..actions import Action, Answer, Done, Fail, Wait
-from ..geometry import ResolvedPoint, ScreenFrame
+from ..geometry import ResolvedPoint, ScreenFrame, Size
+from ..imaging import EXTENSION, MIME, decode_image, encode_image, fit_size
 
 
 @dataclass
 class Observation:
-    """What a driver saw: the screenshot, how it maps to the surface, and context."""
+    """What a driver saw: the screenshot, how it maps to the surface, and context.
 
-    image: Image.Image
+    A driver may hand over a decoded ``image``, the encoded ``data`` as captured
+    (with ``mime``), or both; each form is produced from the other at most once.
+    """
+
     frame: ScreenFrame
+    image: Image.Image | None = None
+    data: bytes | None = None
+    mime: str = "image/png"
     url: str | None = None
     title: str | None = None
     captured_at: float = field(default_factory=time.time)
     capture_seconds: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.image is None and self.data is None:
+            raise ValueError("an Observation needs an image or encoded data")
+
+    def pil(self) -> Image.Image:
+        """The decoded screenshot."""
+        if self.image is None:
+            assert self.data is not None
+            self.image = decode_image(self.data)
+        return self.image
+
+    def encoded(self, fmt: str = "jpeg", quality: int = 85) -> tuple[bytes, str]:
+        """The screenshot's bytes and MIME type, re-encoding only if the format differs."""
+        mime = MIME[fmt.lower()]
+        if self.data is None or self.mime != mime:
+            self.data, self.mime = encode_image(self.pil(), fmt, quality), mime
+        return self.data, self.mime
+
+    @property
+    def extension(self) -> str:
+        """File extension matching ``mime``."""
+        return EXTENSION.get(self.mime, "png")
+
+    def fitted(self, max_pixels: int | None) -> Observation:
+        """A copy scaled down to at most ``max_pixels``, with the frame updated to match."""
+        size = fit_size(self.frame.screenshot, max_pixels)
+        if size == self.frame.screenshot:
+            return self
+        image = self.pil().resize((size.width, size.height), Image.Resampling.LANCZOS)
+        frame = self.frame.model_copy(update={"screenshot": Size(width=size.width, height=size.height)})
+        return Observation(
+            frame=frame, image=image, url=self.url, title=self.title,
+            captured_at=self.captured_at, capture_seconds=self.capture_seconds,
+        )
 
 
 class ActionResult(BaseModel):
@@ -55,6 +97,9 @@ class Driver(Protocol):
 
     def close(self) -> None:
         """Release everything; safe to call twice."""
+
+    def describe(self) -> dict:
+        """Settings worth recording in run.json."""
 
 
 class BaseDriver:
