@@ -1,0 +1,1 @@
+"""guiagent: let GLM-4.1V operate real graphical interfaces."""

@@ -1,0 +1,194 @@
+"""PlaywrightDriver: a real Chromium page driven by real mouse and keyboard events.
+
+Every action goes through ``page.mouse`` and ``page.keyboard`` (never
+``element.fill``), so pages see what a person would produce: date, time and
+number inputs take typed keys, listeners fire in order. Native ``<select>``
+popups are replaced by an in-page list (``select_shim.js``) because headless
+Chromium does not deliver clicks to them.
+"""
+
+from __future__ import annotations
+
+import time
+from importlib import resources
+from typing import Any
+
+from ..actions import (
+    Action, Hover, Key, LeftClick, LeftDoubleClick, LeftDrag, MiddleClick, RightClick, Scroll, Type,
+)
+from ..errors import ActionRefusedError, DriverError
+from ..geometry import ScreenFrame, Size
+from ..keys import parse_combo
+from .base import ActionResult, BaseDriver, Observation
+from .browser import launch_chromium
+
+_PW_KEYS = {
+    "ctrl": "Control", "shift": "Shift", "alt": "Alt", "meta": "Meta", "enter": "Enter",
+    "tab": "Tab", "space": " ", "backspace": "Backspace", "delete": "Delete", "escape": "Escape",
+    "insert": "Insert", "up": "ArrowUp", "down": "ArrowDown", "left": "ArrowLeft",
+    "right": "ArrowRight", "home": "Home", "end": "End", "pageup": "PageUp",
+    "pagedown": "PageDown", "capslock": "CapsLock", "printscreen": "PrintScreen",
+    "menu": "ContextMenu", **{f"f{i}": f"F{i}" for i in range(1, 13)},
+}
+WHEEL_CLICK_PX = 100  # one wheel notch in Chromium
+
+
+def playwright_combo(keys: str) -> str:
+    """``ctrl+shift+t`` -> ``Control+Shift+T``-style string for ``keyboard.press``."""
+    return "+".join(_PW_KEYS.get(k, k) for k in parse_combo(keys))
+
+
+class PlaywrightDriver(BaseDriver):
+    """Drives one Chromium page through Playwright's sync API."""
+
+    name = "playwright"
+
+    def __init__(self, url: str | None = None, *, viewport: Size | str = "1280x720",
+                 headless: bool = True, device_scale_factor: float = 1.0,
+                 screenshot_scale: str = "css", image_format: str = "jpeg", jpeg_quality: int = 85,
+                 executable_path: str | None = None, settle_ms: int = 150,
+                 wait_seconds: float = 5.0) -> None:
+        self.url = url
+        self.viewport = Size.parse(viewport) if isinstance(viewport, str) else viewport
+        self.headless = headless
+        self.device_scale_factor = device_scale_factor
+        if screenshot_scale not in ("css", "device"):
+            raise DriverError("screenshot_scale must be 'css' or 'device'")
+        self.screenshot_scale = screenshot_scale
+        self.image_format = "jpeg" if image_format in ("jpeg", "jpg") else "png"
+        self.jpeg_quality = jpeg_quality
+        self.executable_path = executable_path
+        self.settle_ms = settle_ms
+        self.wait_seconds = wait_seconds
+        self._pw: Any = None
+        self._browser: Any = None
+        self.context: Any = None
+        self.page: Any = None
+
+    def describe(self) -> dict:
+        """Settings for run.json."""
+        return {"name": self.name, "url": self.url, "viewport": str(self.viewport),
+                "headless": self.headless, "device_scale_factor": self.device_scale_factor,
+                "screenshot_scale": self.screenshot_scale, "image_format": self.image_format}
+
+    def start(self) -> None:
+        """Launch the browser and open ``url``."""
+        if self.page is not None:
+            return
+        from playwright.sync_api import Error as PwError
+        from playwright.sync_api import sync_playwright
+
+        self._pw = sync_playwright().start()
+        try:
+            self._browser = launch_chromium(self._pw, headless=self.headless,
+                                            executable_path=self.executable_path)
+            self.context = self._browser.new_context(
+                viewport={"width": self.viewport.width, "height": self.viewport.height},
+                device_scale_factor=self.device_scale_factor)
+            shim = resources.files("guiagent.drivers").joinpath("select_shim.js").read_text("utf-8")
+            self.context.add_init_script(shim)
+            self.context.on("page", self._on_new_page)
+            self.page = self.context.new_page()
+            if self.url:
+                self.page.goto(self.url, wait_until="load")
+        except PwError as exc:
+            self.close()
+            raise DriverError(f"cannot start the browser or open {self.url}: {exc}") from exc
+        except BaseException:
+            self.close()
+            raise
+
+    def _on_new_page(self, page: Any) -> None:
+        self.page = page  # popups and target=_blank links: follow them like a person would
+
+    def close(self) -> None:
+        """Close the browser and stop Playwright."""
+        for closer in (getattr(self._browser, "close", None), getattr(self._pw, "stop", None)):
+            if closer is not None:
+                try:
+                    closer()
+                except Exception:  # noqa: BLE001,S110 - best effort on shutdown
+                    pass
+        self._pw = self._browser = self.context = self.page = None
+
+    def _require_page(self) -> Any:
+        if self.page is None:
+            raise DriverError("the browser is not started: call start() or use the driver "
+                              "as a context manager")
+        return self.page
+
+    def observe(self) -> Observation:
+        """Screenshot of the viewport, with URL and title."""
+        page = self._require_page()
+        t0 = time.perf_counter()
+        kwargs: dict[str, Any] = {"type": self.image_format, "scale": self.screenshot_scale}
+        if self.image_format == "jpeg":
+            kwargs["quality"] = self.jpeg_quality
+        try:
+            data = page.screenshot(**kwargs)
+            title = page.title()
+        except Exception as exc:  # noqa: BLE001 - Playwright's Error, or a closed page
+            raise DriverError(f"cannot capture the page: {exc}") from exc
+        scale = self.device_scale_factor if self.screenshot_scale == "device" else 1.0
+        shot = Size(width=round(self.viewport.width * scale), height=round(self.viewport.height * scale))
+        frame = ScreenFrame(screenshot=shot, surface=self.viewport,
+                            device_scale_factor=self.device_scale_factor)
+        return Observation(frame=frame, data=data, mime=f"image/{self.image_format}",
+                           url=page.url, title=title, capture_seconds=time.perf_counter() - t0)
+
+    def act(self, action: Action, frame: ScreenFrame) -> ActionResult:
+        """Execute one action with real input events."""
+        done = self.act_without_screen(action)
+        if done is not None:
+            return done
+        page = self._require_page()
+        mouse, keyboard = page.mouse, page.keyboard
+        try:
+            if isinstance(action, LeftDrag):
+                a, b = frame.resolve(action.start_box.x, action.start_box.y), frame.resolve(
+                    action.end_box.x, action.end_box.y)
+                mouse.move(a.surface.x, a.surface.y)
+                mouse.down()
+                mouse.move(b.surface.x, b.surface.y, steps=12)
+                mouse.up()
+                result = ActionResult(points=[a, b], detail="dragged")
+            elif isinstance(action, LeftClick | RightClick | MiddleClick | LeftDoubleClick | Hover):
+                p = frame.resolve(action.start_box.x, action.start_box.y)
+                if isinstance(action, Hover):
+                    mouse.move(p.surface.x, p.surface.y)
+                else:
+                    button = {"right_click": "right", "middle_click": "middle"}.get(action.action, "left")
+                    count = 2 if isinstance(action, LeftDoubleClick) else 1
+                    mouse.move(p.surface.x, p.surface.y)
+                    mouse.click(p.surface.x, p.surface.y, button=button, click_count=count)
+                result = ActionResult(points=[p], detail=action.action)
+            elif isinstance(action, Scroll):
+                p = frame.resolve(action.start_box.x, action.start_box.y)
+                mouse.move(p.surface.x, p.surface.y)
+                sign = 1 if action.direction == "down" else -1
+                for _ in range(action.step):
+                    mouse.wheel(0, sign * WHEEL_CLICK_PX)
+                result = ActionResult(points=[p], detail=f"scrolled {action.direction} {action.step}")
+            elif isinstance(action, Key):
+                keyboard.press(playwright_combo(action.keys))
+                result = ActionResult(detail=f"pressed {action.keys}")
+            elif isinstance(action, Type):
+                keyboard.type(action.content)
+                result = ActionResult(detail=f"typed {len(action.content)} characters")
+            else:  # pragma: no cover - the union is exhaustive
+                raise ActionRefusedError(f"the browser driver cannot execute {action.action}")
+        except (ActionRefusedError, DriverError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - Playwright's Error
+            raise DriverError(f"{action.action} failed in the browser: {exc}") from exc
+        self._settle()
+        return result
+
+    def _settle(self) -> None:
+        """Let navigations and re-renders triggered by the action finish before the next capture."""
+        page = self.page
+        try:
+            page.wait_for_timeout(self.settle_ms)
+            page.wait_for_load_state("load", timeout=10_000)
+        except Exception:  # noqa: BLE001,S110 - a page still loading is not an error of the action
+            pass

@@ -1,0 +1,247 @@
+"""Replay logs: one directory per run, readable by people and by tools.
+
+Layout (format version 1, see docs/replay-log.md)::
+
+    RUN_DIR/
+      run.json        the run: task, model, protocol, driver, versions, outcome, totals
+      steps.jsonl     one StepRecord per line, appended and flushed as each step ends
+      screenshots/    step-0001.jpg ... the image the model saw at each step
+
+``run.json`` is written when the run starts (outcome ``running``) and rewritten
+atomically whenever it changes, so a killed run still has one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import time
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .actions import Action
+from .errors import LogFormatError
+from .geometry import ResolvedPoint, ScreenFrame
+from .model import TokenUsage
+
+LOG_FORMAT_VERSION = 1
+Outcome = Literal["running", "done", "failed", "answered", "max_steps", "max_time", "error",
+                  "interrupted", "stuck", "diverged"]
+PHASES = ("capture", "encode", "request_build", "model", "parse", "execute")
+
+
+class ErrorInfo(BaseModel):
+    """An error recorded on a step or a run."""
+
+    type: str
+    message: str
+
+    @classmethod
+    def of(cls, exc: BaseException) -> ErrorInfo:
+        """Record an exception."""
+        return cls(type=type(exc).__name__, message=str(exc))
+
+
+class Attempt(BaseModel):
+    """One request to the model for a step (re-asks add more)."""
+
+    content: str = ""
+    reasoning: str | None = None
+    finish_reason: str | None = None
+    error: ErrorInfo | None = None
+    usage: TokenUsage = TokenUsage()
+    seconds: float = 0.0
+    transport_errors: list[str] = []
+
+
+class RequestSummary(BaseModel):
+    """What was sent, minus the image bytes (screenshots are files of the log)."""
+
+    prompt: str
+    images: list[dict[str, Any]] = []
+    image_bytes: int = 0
+
+
+class StepRecord(BaseModel):
+    """Everything about one step of a run."""
+
+    model_config = ConfigDict(extra="allow")
+
+    index: int
+    started_at: float
+    screenshot: str | None = None
+    frame: ScreenFrame | None = None
+    url: str | None = None
+    title: str | None = None
+    request: RequestSummary | None = None
+    attempts: list[Attempt] = []
+    thinking: str = ""
+    answer_text: str = ""
+    memory: Any = None
+    action: Action | None = None
+    call: str | None = None
+    executed: list[ResolvedPoint] = []
+    result: str = ""
+    error: ErrorInfo | None = None
+    timings: dict[str, float] = {}
+    usage: TokenUsage = TokenUsage()
+    extra: dict[str, Any] = {}
+
+
+class RunTotals(BaseModel):
+    """Sums over the steps of a run."""
+
+    steps: int = 0
+    seconds: float = 0.0
+    phases: dict[str, float] = {}
+    usage: TokenUsage = TokenUsage()
+    model_requests: int = 0
+
+
+class RunRecord(BaseModel):
+    """The contents of run.json."""
+
+    model_config = ConfigDict(extra="allow")
+
+    format_version: int = LOG_FORMAT_VERSION
+    kind: str = "agent"
+    task: str
+    model: dict[str, Any] = {}
+    protocol: str = ""
+    driver: dict[str, Any] = {}
+    versions: dict[str, str] = Field(default_factory=lambda: software_versions())
+    started_at: float = Field(default_factory=time.time)
+    ended_at: float | None = None
+    outcome: Outcome = "running"
+    answer: str | None = None
+    error: ErrorInfo | None = None
+    totals: RunTotals = RunTotals()
+    extra: dict[str, Any] = {}
+
+
+def software_versions() -> dict[str, str]:
+    """Versions worth knowing when a run is read months later."""
+    out = {"python": platform.python_version(), "platform": platform.platform()}
+    for dist in ("guiagent", "playwright", "openai", "pydantic", "mss", "pyautogui"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            pass
+    return out
+
+
+class RunLog:
+    """Writes one run directory; every write leaves it readable."""
+
+    def __init__(self, run_dir: str | Path, record: RunRecord) -> None:
+        self.dir = Path(run_dir)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        (self.dir / "screenshots").mkdir(exist_ok=True)
+        self.record = record
+        self.steps: list[StepRecord] = []
+        self._steps_file = open(self.dir / "steps.jsonl", "a", encoding="utf-8")  # noqa: SIM115
+        self.write_run()
+
+    def save_screenshot(self, index: int, data: bytes, extension: str) -> str:
+        """Write the screenshot of step ``index``; return its path relative to the run."""
+        rel = f"screenshots/step-{index:04d}.{extension}"
+        (self.dir / rel).write_bytes(data)
+        return rel
+
+    def save_file(self, rel: str, data: bytes) -> str:
+        """Write any extra file into the run directory."""
+        path = self.dir / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        return rel
+
+    def append_step(self, step: StepRecord) -> None:
+        """Append one step as a JSON line and flush it to disk."""
+        self.steps.append(step)
+        self._steps_file.write(step.model_dump_json(by_alias=True) + "\n")
+        self._steps_file.flush()
+        os.fsync(self._steps_file.fileno())
+        self._update_totals()
+        self.write_run()
+
+    def finish(self, outcome: Outcome, *, answer: str | None = None,
+               error: BaseException | ErrorInfo | None = None) -> RunRecord:
+        """Record the outcome and close the log."""
+        self.record.outcome = outcome
+        self.record.answer = answer
+        if error is not None:
+            self.record.error = error if isinstance(error, ErrorInfo) else ErrorInfo.of(error)
+        self.record.ended_at = time.time()
+        self._update_totals()
+        self.write_run()
+        if not self._steps_file.closed:
+            self._steps_file.close()
+        return self.record
+
+    def write_run(self) -> None:
+        """Rewrite run.json atomically."""
+        tmp = self.dir / "run.json.tmp"
+        tmp.write_text(self.record.model_dump_json(indent=2, by_alias=True), encoding="utf-8")
+        os.replace(tmp, self.dir / "run.json")
+
+    def _update_totals(self) -> None:
+        totals = RunTotals(steps=len(self.steps))
+        phases = dict.fromkeys(PHASES, 0.0)
+        for step in self.steps:
+            for phase, seconds in step.timings.items():
+                if phase in phases:
+                    phases[phase] += seconds
+            totals.usage = totals.usage + step.usage
+            totals.model_requests += len(step.attempts)
+        totals.phases = {k: round(v, 4) for k, v in phases.items()}
+        end = self.record.ended_at or time.time()
+        totals.seconds = round(end - self.record.started_at, 3)
+        self.record.totals = totals
+
+
+def read_run(run_dir: str | Path) -> tuple[RunRecord, list[StepRecord]]:
+    """Read a run directory; a truncated last line (a killed run) is skipped."""
+    run_dir = Path(run_dir)
+    run_path = run_dir / "run.json"
+    if not run_path.exists():
+        raise LogFormatError(f"{run_path}: no run.json here; is {run_dir} a guiagent run directory?")
+    try:
+        raw = json.loads(run_path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise LogFormatError(f"{run_path}: not valid JSON ({exc})") from exc
+    version = raw.get("format_version")
+    if version != LOG_FORMAT_VERSION:
+        raise LogFormatError(
+            f"{run_path}: log format version {version!r} is not supported by this guiagent "
+            f"(it reads version {LOG_FORMAT_VERSION}); upgrade guiagent or re-record the run")
+    try:
+        record = RunRecord.model_validate(raw)
+    except ValidationError as exc:
+        raise LogFormatError(f"{run_path}: {exc.errors()[0]['msg']} at "
+                             f"{'.'.join(map(str, exc.errors()[0]['loc']))}") from exc
+    return record, read_steps(run_dir / "steps.jsonl")
+
+
+def read_steps(path: Path) -> list[StepRecord]:
+    """Read steps.jsonl, naming the file and line of any corrupted entry."""
+    if not path.exists():
+        return []
+    lines = path.read_text(encoding="utf-8").split("\n")
+    complete = path.read_text(encoding="utf-8").endswith("\n")
+    steps = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        is_last = number == len(lines) or (number == len(lines) - 1 and complete)
+        try:
+            steps.append(StepRecord.model_validate_json(line))
+        except ValidationError as exc:
+            if is_last and not complete:
+                break  # the run was killed while writing this line
+            raise LogFormatError(f"{path}:{number}: corrupted step record "
+                                 f"({exc.errors()[0]['msg']})") from exc
+    return steps
