@@ -159,6 +159,9 @@ class Agent:
                 t0 = time.perf_counter()
                 try:
                     reply = self.model.complete(request.messages)
+                except ModelError as exc:
+                    step.error = ErrorInfo.of(exc)
+                    raise
                 finally:
                     timings["model"] = timings.get("model", 0) + time.perf_counter() - t0
                 attempt = Attempt(content=reply.content, reasoning=reply.reasoning,

@@ -35,7 +35,7 @@ class ModelSettings(BaseModel):
     api_key: str = "EMPTY"
     timeout: float = Field(default=300.0, gt=0)
     retries: int = Field(default=3, ge=0)
-    backoff: float = Field(default=1.0, ge=0)
+    backoff: float = Field(default=0.5, ge=0)
     temperature: float = 0.001
     max_tokens: int = Field(default=8192, gt=0)
 

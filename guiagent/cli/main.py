@@ -1,0 +1,32 @@
+"""The ``guiagent`` command line."""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+from .run_cmd import run
+
+app = typer.Typer(no_args_is_help=True, add_completion=False,
+                  help="Let GLM-4.1V operate browsers and desktops, with replay logs and skills.")
+app.command("run")(run)
+
+sandbox_app = typer.Typer(no_args_is_help=True, help="Start a sandbox to run agents in safely.")
+app.add_typer(sandbox_app, name="sandbox")
+
+# Each feature registers its own commands; a missing module (optional part) is skipped.
+for module, target in (("sandbox_web", sandbox_app), ("sandbox_desktop", sandbox_app),
+                       ("view_cmd", app), ("replay_cmd", app), ("skill_cmd", app),
+                       ("demo_cmd", app)):
+    try:
+        mod = importlib.import_module(f"guiagent.cli.{module}")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"guiagent.cli.{module}":
+            raise
+        continue
+    mod.register(target)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,98 @@
+"""``guiagent run``: one task, one driver, one model, one run directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from ..agent import Agent, AgentConfig, RunResult
+from ..errors import ConfigError, GuiAgentError, ModelConnectionError
+from ..geometry import Size
+from ..model import DEFAULT_BASE_URL, DEFAULT_MODEL, ModelSettings, OpenAIChatClient
+from ..protocols.glm41v_pc import Glm41vPcProtocol
+from .progress import ConsoleProgress
+
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+EXIT_DONE, EXIT_NOT_DONE, EXIT_USAGE = 0, 1, 2
+
+
+def build_driver(url: str | None, desktop: bool, display: str | None, viewport: str,
+                 headed: bool):  # noqa: ANN201 - returns a Driver
+    """The driver the options ask for."""
+    if desktop:
+        try:
+            from ..drivers.desktop import DesktopDriver
+        except ImportError as exc:
+            raise ConfigError(f"the desktop driver is unavailable ({exc}); "
+                              "pip install 'guiagent[desktop]'") from exc
+        return DesktopDriver(display=display)
+    if not url:
+        raise ConfigError("give --url URL for a browser run, or --desktop for the X11 desktop")
+    from ..drivers.playwright import PlaywrightDriver
+
+    try:
+        size = Size.parse(viewport)
+    except ValueError as exc:
+        raise ConfigError(f"--viewport {viewport!r} must look like 1280x720") from exc
+    return PlaywrightDriver(url, viewport=size, headless=not headed)
+
+
+def report(result: RunResult) -> int:
+    """Print the outcome and return the exit status."""
+    r = result.record
+    err.print(f"outcome: [bold]{result.outcome}[/bold] after {r.totals.steps} step(s), "
+              f"{r.totals.seconds:.1f}s, {r.totals.usage.total_tokens} tokens")
+    if result.answer:
+        typer.echo(result.answer)
+    err.print(f"run log: {result.run_dir}")
+    if isinstance(result.error, ModelConnectionError | ConfigError):
+        err.print(f"[red]error:[/red] {result.error}")
+        return EXIT_USAGE
+    if result.error is not None:
+        err.print(f"[red]error:[/red] {type(result.error).__name__}: {result.error}")
+    return EXIT_DONE if result.succeeded else EXIT_NOT_DONE
+
+
+def run(
+    task: Annotated[str, typer.Argument(help="What the agent should do, in plain words.")],
+    url: Annotated[str | None, typer.Option(help="Page to open (browser run).")] = None,
+    desktop: Annotated[bool, typer.Option("--desktop", help="Drive the X11 desktop.")] = False,
+    display: Annotated[str | None, typer.Option(help="X display for --desktop, e.g. :99.")] = None,
+    model_url: Annotated[str, typer.Option(envvar="GUIAGENT_MODEL_URL",
+                                           help="OpenAI-compatible base URL.")] = DEFAULT_BASE_URL,
+    model: Annotated[str, typer.Option(envvar="GUIAGENT_MODEL", help="Model name.")] = DEFAULT_MODEL,
+    api_key: Annotated[str, typer.Option(envvar="GUIAGENT_API_KEY", help="API key.")] = "EMPTY",
+    max_steps: Annotated[int, typer.Option(min=1, help="Stop after this many steps.")] = 30,
+    max_seconds: Annotated[float | None, typer.Option(help="Stop after this much time.")] = None,
+    out: Annotated[Path | None, typer.Option(help="The run directory to write.")] = None,
+    viewport: Annotated[str, typer.Option(help="Browser viewport WxH.")] = "1280x720",
+    headed: Annotated[bool, typer.Option("--headed", help="Show the browser window.")] = False,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for one model answer.")] = 300.0,
+    retries: Annotated[int, typer.Option(help="Retries on connection errors and 5xx.")] = 3,
+    tips: Annotated[str | None, typer.Option(help="Extra tips for the model's prompt.")] = None,
+) -> None:
+    """Run one task with the model driving a browser (--url) or the desktop (--desktop)."""
+    try:
+        settings = ModelSettings(base_url=model_url, model=model, api_key=api_key,
+                                 timeout=timeout, retries=retries)
+        client = OpenAIChatClient(settings)
+        driver = build_driver(url, desktop, display, viewport, headed)
+    except (ConfigError, ValueError) as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+    config = AgentConfig(max_steps=max_steps, max_seconds=max_seconds, run_dir=out)
+    agent = Agent(driver, client, protocol=Glm41vPcProtocol(tips=tips), config=config,
+                  hooks=[ConsoleProgress(err)])
+    err.print(f"task: {task}\nmodel: {model} at {model_url}")
+    try:
+        result = agent.run(task)
+    except GuiAgentError as exc:  # pragma: no cover - run() records its errors
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+    finally:
+        driver.close()
+    raise typer.Exit(report(result))

@@ -1,0 +1,194 @@
+"""A real OpenAI-compatible HTTP server on 127.0.0.1 that plays GLM-4.1V.
+
+Tests and demos point the real ``openai`` client at it, so image encoding,
+the request layout and answer parsing all run for real; only the answers are
+scripted (a list) or computed (a function of the request, e.g. from element
+positions or OCR of the screenshot it received).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import itertools
+import json
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask, Response, jsonify, request
+from PIL import Image
+from werkzeug.serving import make_server
+
+from ..model import DEFAULT_MODEL
+
+
+@dataclass
+class ModelRequest:
+    """One chat-completions request as the server received it, decoded."""
+
+    body: dict[str, Any]
+    text: str
+    images: list[Image.Image]
+    image_mimes: list[str]
+    index: int
+
+    @property
+    def task(self) -> str:
+        """The task line of a GLM pc-protocol prompt."""
+        after = self.text.split("# Task", 1)[-1]
+        return after.split("# History", 1)[0].strip()
+
+    @property
+    def step(self) -> int:
+        """How many ``step N:`` history lines precede this request, plus one."""
+        return self.text.count("\nstep ") + (1 if self.text.startswith("step ") else 0) + 1
+
+
+@dataclass
+class Reply:
+    """A full answer: content, optional separate reasoning, and how to deliver it."""
+
+    content: str
+    reasoning: str | None = None
+    finish_reason: str = "stop"
+    status: int = 200          # non-200 answers with an error body (429, 500, ...)
+    delay: float = 0.0         # seconds to wait before answering (timeouts)
+    raw_body: str | None = None  # send this body verbatim (malformed JSON, ...)
+
+
+Responder = Callable[[ModelRequest], "str | Reply"]
+
+
+def glm_answer(call: str, *, explanation: str = "", thinking: str = "I look at the screen.",
+               memory: Any = None, boxed: bool = True, think_inline: bool = True) -> str:
+    """Format an answer exactly as GLM-4.1V writes one."""
+    action = f"<|begin_of_box|>{call}<|end_of_box|>" if boxed else call
+    mem = json.dumps(memory if memory is not None else [], ensure_ascii=False)
+    body = f"{explanation}\n{action}\nMemory:\n{mem}".lstrip("\n")
+    head = f"<think>{thinking}</think>" if think_inline else ""
+    return f"{head}<answer>{body}</answer>"
+
+
+@dataclass
+class GlmModelServer:
+    """Serve scripted or computed GLM-format answers over real HTTP.
+
+    ``responder`` is a list of answers (used in order; the last repeats) or a
+    function of the :class:`ModelRequest`. Every request is kept in ``requests``.
+    """
+
+    responder: Responder | Iterable[str | Reply]
+    model: str = DEFAULT_MODEL
+    host: str = "127.0.0.1"
+    port: int = 0
+    reasoning_field: bool = False   # move <think> into reasoning_content, as a reasoning parser does
+    requests: list[ModelRequest] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not callable(self.responder):
+            script = list(self.responder)
+            if not script:
+                raise ValueError("a scripted GlmModelServer needs at least one answer")
+            counter = itertools.count()
+            self._respond: Responder = lambda req: script[min(next(counter), len(script) - 1)]
+        else:
+            self._respond = self.responder
+        self._lock = threading.Lock()
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        """The URL to give the client: ``http://127.0.0.1:PORT/v1``."""
+        return f"http://{self.host}:{self.port}/v1"
+
+    def start(self) -> GlmModelServer:
+        """Start serving in a background thread."""
+        self._server = make_server(self.host, self.port, self._app(), threaded=True)
+        self.port = self._server.server_port
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True,
+                                        name="glm-model-server")
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> GlmModelServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _app(self) -> Flask:
+        app = Flask("guiagent-glm-model-server")
+
+        @app.get("/v1/models")
+        def models() -> Response:
+            return jsonify({"object": "list", "data": [{"id": self.model, "object": "model"}]})
+
+        @app.post("/v1/chat/completions")
+        def completions() -> Response:
+            body = request.get_json(force=True)
+            with self._lock:
+                req = decode_request(body, len(self.requests))
+                self.requests.append(req)
+            reply = self._respond(req)
+            reply = Reply(content=reply) if isinstance(reply, str) else reply
+            if reply.delay:
+                time.sleep(reply.delay)
+            if reply.raw_body is not None:
+                return Response(reply.raw_body, status=reply.status, mimetype="application/json")
+            if reply.status != 200:
+                return Response(json.dumps({"error": {"message": reply.content, "code": reply.status}}),
+                                status=reply.status, mimetype="application/json")
+            return jsonify(self._completion(body, reply))
+
+        return app
+
+    def _completion(self, body: dict[str, Any], reply: Reply) -> dict[str, Any]:
+        content, reasoning = reply.content, reply.reasoning
+        if self.reasoning_field and reasoning is None and "</think>" in content:
+            head, _, content = content.partition("</think>")
+            reasoning = head.replace("<think>", "").strip()
+        if body.get("skip_special_tokens", True) is not False:  # vLLM strips special tokens
+            content = content.replace("<|begin_of_box|>", "").replace("<|end_of_box|>", "")
+        message: dict[str, Any] = {"role": "assistant", "content": content}
+        if reasoning is not None:
+            message["reasoning_content"] = reasoning
+        prompt_tokens = len(json.dumps(body.get("messages", ""))) // 4
+        completion_tokens = max(1, len(reply.content) // 4)
+        return {
+            "id": f"chatcmpl-{len(self.requests)}", "object": "chat.completion",
+            "created": int(time.time()), "model": body.get("model", self.model),
+            "choices": [{"index": 0, "message": message, "finish_reason": reply.finish_reason}],
+            "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+                      "total_tokens": prompt_tokens + completion_tokens},
+        }
+
+
+def decode_request(body: dict[str, Any], index: int) -> ModelRequest:
+    """Decode the images and text of a chat-completions body."""
+    texts, images, mimes = [], [], []
+    for message in body.get("messages", []):
+        content = message.get("content")
+        if isinstance(content, str):
+            texts.append(content)
+            continue
+        for part in content or []:
+            if part.get("type") == "text":
+                texts.append(part["text"])
+            elif part.get("type") == "image_url":
+                url = part["image_url"]["url"]
+                header, _, b64 = url.partition(",")
+                mimes.append(header.removeprefix("data:").split(";")[0])
+                images.append(Image.open(io.BytesIO(base64.b64decode(b64))).convert("RGB"))
+    return ModelRequest(body=body, text="\n".join(texts), images=images, image_mimes=mimes,
+                        index=index)
