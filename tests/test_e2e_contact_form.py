@@ -1,0 +1,87 @@
+"""End to end: the GLM-format model server drives the real browser through the sandbox form."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from contact_plan import CONTACT_PLAN, CONTACT_TASK, assert_contact_row
+
+from guiagent import Agent, AgentConfig, ModelSettings, OpenAIChatClient, PlaywrightDriver
+from guiagent.runlog import read_run
+from guiagent.testing import GlmModelServer, plan_answers
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def contact_answers(web_sandbox):
+    return plan_answers(web_sandbox.url + "/contact", CONTACT_PLAN)
+
+
+def test_agent_fills_contact_form(sandbox, contact_answers, tmp_path):
+    with GlmModelServer(contact_answers) as server:
+        driver = PlaywrightDriver(sandbox.url + "/contact")
+        agent = Agent(driver, OpenAIChatClient(ModelSettings(base_url=server.base_url, retries=0)),
+                      config=AgentConfig(run_dir=tmp_path / "run", max_steps=30))
+        with driver:
+            result = agent.run(CONTACT_TASK)
+            assert "Thank you" in driver.page.inner_text("body")
+    assert result.outcome == "done", result.error
+    rows = sandbox.submissions("contact")
+    assert len(rows) == 1
+    assert_contact_row(rows[0])
+
+    # What the model server received follows the protocol: current image full size first,
+    # then at most four half-size previous ones, and the task in the text.
+    first, later = server.requests[0], server.requests[5]
+    assert [im.size for im in first.images] == [(1280, 720)]
+    assert [im.size for im in later.images] == [(1280, 720)] + [(640, 360)] * 4
+    assert later.body["skip_special_tokens"] is False
+    assert CONTACT_TASK in later.text and "step 5:" in later.text
+
+    # The log holds every step, the model's point and the executed pixel point.
+    record, steps = read_run(result.run_dir)
+    assert record.outcome == "done" and record.totals.steps == len(contact_answers)
+    click = steps[0]
+    assert click.action.action == "left_click"
+    p = click.executed[0]
+    assert p.model.x == click.action.start_box.x
+    assert abs(p.surface.x - p.model.x / 1000 * 1280) < 1
+    assert (result.run_dir / click.screenshot).stat().st_size > 1000
+
+
+def test_cli_run_fills_contact_form(sandbox, contact_answers, tmp_path):
+    out = tmp_path / "cli-run"
+    with GlmModelServer(contact_answers) as server:
+        proc = subprocess.run(
+            [sys.executable, "-m", "guiagent.cli.main", "run", CONTACT_TASK,
+             "--url", sandbox.url + "/contact", "--model-url", server.base_url,
+             "--out", str(out), "--max-steps", "30"],
+            capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0, proc.stderr
+    assert_contact_row(sandbox.submissions("contact")[0])
+    run = json.loads((out / "run.json").read_text())
+    assert run["outcome"] == "done"
+    assert len((out / "steps.jsonl").read_text().splitlines()) == len(contact_answers)
+
+
+def test_cli_unreachable_model_exits_2_and_writes_run_json(sandbox, tmp_path):
+    out = tmp_path / "no-model"
+    proc = subprocess.run(
+        [sys.executable, "-m", "guiagent.cli.main", "run", "Say hi",
+         "--url", sandbox.url + "/contact", "--model-url", "http://127.0.0.1:9/v1",
+         "--retries", "1", "--out", str(out)],
+        capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert "http://127.0.0.1:9/v1" in proc.stderr and "vllm serve" in proc.stderr
+    run = json.loads((out / "run.json").read_text())
+    assert run["outcome"] == "error"
+    assert run["error"]["type"] == "ModelConnectionError"
+
+
+def test_cli_usage_error_exits_2(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "guiagent.cli.main", "run", "x"],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert "--url" in proc.stderr
