@@ -1,0 +1,250 @@
+"""The desktop driver: screenshots with mss, input with pyautogui or xdotool, on X11.
+
+Coordinates go one way only: the model's point is resolved through the frame
+of the observation it saw (``frame.resolve``) and the *global* pixel is
+clicked, so a monitor or region that does not start at (0, 0) and a
+downscaled screenshot both land where the model pointed.
+
+Text goes by key events when it is single-line printable ASCII and through
+the clipboard otherwise (the way GLM-4.1V's authors implement ``type``),
+because key events lose or garble characters outside the keymap.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Literal
+
+from PIL import Image
+
+from ..actions import (
+    Action,
+    Hover,
+    Key,
+    LeftClick,
+    LeftDoubleClick,
+    LeftDrag,
+    MiddleClick,
+    RightClick,
+    Scroll,
+    Type,
+)
+from ..errors import ActionRefusedError, ConfigError, DriverError
+from ..geometry import XY, ResolvedPoint, ScreenFrame, Size
+from ..keys import MODIFIERS, parse_combo
+from .base import ActionResult, BaseDriver, Observation
+from .desktop_clipboard import Clipboard, MissingToolError
+from .desktop_input import InputBackend, PyAutoGuiBackend, XdotoolBackend
+
+Region = tuple[int, int, int, int]
+PASTE_SETTLE_SECONDS = 0.15
+_CLICKS = {
+    LeftClick: ("left", 1), RightClick: ("right", 1), MiddleClick: ("middle", 1),
+    LeftDoubleClick: ("left", 2),
+}
+
+
+def _is_key_typable(text: str) -> bool:
+    """Single-line printable ASCII: what key events deliver on any keymap."""
+    return text.isascii() and all(" " <= ch <= "~" for ch in text)
+
+
+class DesktopDriver(BaseDriver):
+    """Observe and act on an X11 display (a real desktop or a DesktopSandbox)."""
+
+    name = "desktop"
+
+    def __init__(
+        self,
+        display: str | None = None,
+        monitor: int = 1,
+        region: Region | None = None,
+        backend: Literal["pyautogui", "xdotool"] = "pyautogui",
+        screenshot_scale: float = 1.0,
+        *,
+        drag_steps: int = 10,
+        paste_keys: str = "ctrl+v",
+        settle_seconds: float = 0.0,
+    ) -> None:
+        if backend not in ("pyautogui", "xdotool"):
+            raise ConfigError(f"unknown desktop backend {backend!r}: use pyautogui or xdotool")
+        if not 0 < screenshot_scale <= 1:
+            raise ConfigError("screenshot_scale must be in (0, 1]: screenshots are only shrunk")
+        if region is not None and (len(region) != 4 or region[2] <= 0 or region[3] <= 0):
+            raise ConfigError("region must be (left, top, width, height) with a positive size")
+        self.display = display
+        self.monitor = monitor
+        self.region = tuple(region) if region is not None else None
+        self.backend_name = backend
+        self.screenshot_scale = screenshot_scale
+        self.drag_steps = drag_steps
+        self.paste_keys = parse_combo(paste_keys)
+        self.settle_seconds = settle_seconds
+        self._sct = None
+        self._backend: InputBackend | None = None
+        self._clipboard: Clipboard | None = None
+        self._area: dict[str, int] | None = None
+
+    # -- lifecycle ---------------------------------------------------------
+    def start(self) -> None:
+        """Connect to the display and pick the captured area; idempotent."""
+        if self._sct is not None:
+            return
+        self.display = self.display or os.environ.get("DISPLAY")
+        if not self.display:
+            raise ConfigError(
+                "no X display: set DISPLAY, pass display=':N', or start a sandbox with "
+                "`guiagent sandbox desktop`"
+            )
+        try:
+            import mss
+        except ImportError as exc:  # pragma: no cover - mss is a core dependency
+            raise MissingToolError("mss is missing: pip install mss") from exc
+        factory = getattr(mss, "MSS", None) or mss.mss
+        try:
+            self._sct = factory(display=self.display)
+            monitors = self._sct.monitors
+        except Exception as exc:
+            self._sct = None
+            raise DriverError(f"cannot capture X display {self.display}: {exc}") from exc
+        self._area = self._pick_area(monitors)
+        env = {**os.environ, "DISPLAY": self.display}
+        self._backend = (XdotoolBackend(env) if self.backend_name == "xdotool"
+                         else PyAutoGuiBackend(self.display))
+
+    def close(self) -> None:
+        """Drop the capture connection; safe to call twice."""
+        if self._sct is not None:
+            try:
+                self._sct.close()
+            except Exception:  # noqa: BLE001 - the server may already be gone
+                pass
+        self._sct = None
+        self._backend = None
+
+    def describe(self) -> dict:
+        """Settings worth recording in run.json."""
+        return {
+            "name": self.name, "display": self.display, "monitor": self.monitor,
+            "region": list(self.region) if self.region else None, "area": self._area,
+            "backend": self.backend_name, "screenshot_scale": self.screenshot_scale,
+            "clipboard": self._clipboard.tool if self._clipboard else None,
+        }
+
+    def _pick_area(self, monitors: list[dict[str, int]]) -> dict[str, int]:
+        screen = monitors[0]
+        if self.region is not None:
+            left, top, width, height = self.region
+            if (left < screen["left"] or top < screen["top"]
+                    or left + width > screen["left"] + screen["width"]
+                    or top + height > screen["top"] + screen["height"]):
+                raise ConfigError(f"region {self.region} lies outside the screen "
+                                  f"{screen['width']}x{screen['height']}")
+            return {"left": left, "top": top, "width": width, "height": height}
+        if not 0 <= self.monitor < len(monitors):
+            listing = ", ".join(
+                f"{i}: {m['width']}x{m['height']}+{m['left']}+{m['top']}"
+                for i, m in enumerate(monitors)
+            )
+            raise ConfigError(f"no monitor {self.monitor} on {self.display}; "
+                              f"available (0 = all): {listing}")
+        m = monitors[self.monitor]
+        return {k: int(m[k]) for k in ("left", "top", "width", "height")}
+
+    # -- observe -----------------------------------------------------------
+    def observe(self) -> Observation:
+        """Grab the monitor or region; the frame maps its pixels back to the screen."""
+        self.start()
+        assert self._sct is not None and self._area is not None
+        t0 = time.perf_counter()
+        try:
+            shot = self._sct.grab(self._area)
+        except Exception as exc:
+            raise DriverError(f"screen capture of {self.display} failed: {exc}") from exc
+        image = Image.frombytes("RGB", shot.size, shot.bgra, "raw", "BGRX")
+        if self.screenshot_scale != 1:
+            size = (max(1, round(shot.width * self.screenshot_scale)),
+                    max(1, round(shot.height * self.screenshot_scale)))
+            image = image.resize(size, Image.Resampling.BILINEAR)
+        frame = ScreenFrame(
+            screenshot=Size(width=image.width, height=image.height),
+            surface=Size(width=self._area["width"], height=self._area["height"]),
+            origin=XY(x=self._area["left"], y=self._area["top"]),
+        )
+        return Observation(frame=frame, image=image, capture_seconds=time.perf_counter() - t0)
+
+    # -- act ---------------------------------------------------------------
+    def act(self, action: Action, frame: ScreenFrame) -> ActionResult:
+        """Execute one action whose points refer to ``frame``."""
+        done = self.act_without_screen(action)
+        if done is not None:
+            return done
+        self.start()
+        backend = self._backend
+        assert backend is not None
+        try:
+            result = self._dispatch(backend, action, frame)
+        except DriverError:
+            raise
+        except Exception as exc:  # pyautogui and Xlib raise their own types
+            raise DriverError(f"{backend.name} failed on {action.to_call()}: {exc}") from exc
+        if self.settle_seconds:
+            time.sleep(self.settle_seconds)
+        return result
+
+    def _dispatch(self, backend: InputBackend, action: Action, frame: ScreenFrame) -> ActionResult:
+        if isinstance(action, tuple(_CLICKS)):
+            button, count = _CLICKS[type(action)]
+            point = frame.resolve(action.start_box.x, action.start_box.y)
+            backend.click(*point.global_.rounded(), button=button, count=count)
+            return _result([point], f"{button} x{count} via {backend.name}")
+        if isinstance(action, Hover):
+            point = frame.resolve(action.start_box.x, action.start_box.y)
+            backend.move(*point.global_.rounded())
+            return _result([point], f"moved via {backend.name}")
+        if isinstance(action, LeftDrag):
+            start = frame.resolve(action.start_box.x, action.start_box.y)
+            end = frame.resolve(action.end_box.x, action.end_box.y)
+            backend.drag(start.global_.rounded(), end.global_.rounded(), self.drag_steps)
+            return _result([start, end], f"dragged in {self.drag_steps} steps")
+        if isinstance(action, Scroll):
+            point = frame.resolve(action.start_box.x, action.start_box.y)
+            backend.scroll(*point.global_.rounded(), direction=action.direction,
+                           clicks=action.step)
+            return _result([point], f"{action.step} wheel clicks {action.direction}")
+        if isinstance(action, Key):
+            return self._press(backend, parse_combo(action.keys))
+        if isinstance(action, Type):
+            return self._type(backend, action.content)
+        raise ActionRefusedError(f"the desktop driver cannot execute {action.to_call()}")
+
+    def _press(self, backend: InputBackend, keys: list[str]) -> ActionResult:
+        if len(keys) == 1 and len(keys[0]) == 1 and not keys[0].isascii():
+            return self._type(backend, keys[0])  # a lone non-ASCII "key" is text
+        if any(len(k) == 1 and not k.isascii() for k in keys) and set(keys) & MODIFIERS:
+            raise ActionRefusedError(f"cannot combine modifiers with non-ASCII keys: {keys}")
+        backend.press(keys)
+        return ActionResult(detail=f"pressed {'+'.join(keys)} via {backend.name}")
+
+    def _type(self, backend: InputBackend, text: str) -> ActionResult:
+        if not text:
+            return ActionResult(detail="nothing to type")
+        if _is_key_typable(text):
+            backend.type_ascii(text)
+            return ActionResult(detail=f"typed {len(text)} chars as keys via {backend.name}")
+        if self._clipboard is None:
+            self._clipboard = Clipboard({**os.environ, "DISPLAY": self.display or ""})
+        self._clipboard.set(text)
+        backend.press(self.paste_keys)
+        # The app fetches the selection after the key; give it time before the clipboard
+        # can change again, or a quick second type() could paste the newer text twice.
+        time.sleep(PASTE_SETTLE_SECONDS)
+        return ActionResult(
+            detail=f"pasted {len(text)} chars via {self._clipboard.tool} and "
+                   f"{'+'.join(self.paste_keys)}"
+        )
+
+
+def _result(points: list[ResolvedPoint], detail: str) -> ActionResult:
+    return ActionResult(points=points, detail=detail)

@@ -1,0 +1,240 @@
+"""Input backends of the desktop driver: pyautogui (in-process) and xdotool (subprocess).
+
+Both receive global X11 pixel coordinates and canonical key names; the driver
+has already resolved model points through the observation's frame. pyautogui
+sends XTEST events over one open connection (no process per action); xdotool
+needs no Python extra and is what many reference agents use.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Literal, Protocol
+
+from ..errors import DriverError
+from .desktop_clipboard import MissingToolError
+from .desktop_keys import PUNCTUATION_KEYSYMS, pyautogui_key, xdotool_combo
+
+Button = Literal["left", "right", "middle"]
+_X_BUTTONS = {"left": 1, "middle": 2, "right": 3}
+DOUBLE_CLICK_INTERVAL = 0.05
+DRAG_STEP_DELAY = 0.01
+
+
+class InputBackend(Protocol):
+    """Pointer and keyboard primitives in global screen pixels."""
+
+    name: str
+
+    def move(self, x: int, y: int) -> None:
+        """Put the pointer at (x, y)."""
+
+    def click(self, x: int, y: int, button: Button = "left", count: int = 1) -> None:
+        """Click ``count`` times at (x, y)."""
+
+    def drag(self, start: tuple[int, int], end: tuple[int, int], steps: int) -> None:
+        """Press the left button at ``start``, move in ``steps``, release at ``end``."""
+
+    def scroll(self, x: int, y: int, direction: Literal["up", "down"], clicks: int) -> None:
+        """Turn the wheel ``clicks`` notches with the pointer at (x, y)."""
+
+    def press(self, keys: list[str]) -> None:
+        """Press a combination of canonical keys (modifiers first), release in reverse."""
+
+    def type_ascii(self, text: str) -> None:
+        """Type printable ASCII text with key events."""
+
+
+def _path(start: tuple[int, int], end: tuple[int, int], steps: int) -> list[tuple[int, int]]:
+    steps = max(1, steps)
+    return [
+        (round(start[0] + (end[0] - start[0]) * i / steps),
+         round(start[1] + (end[1] - start[1]) * i / steps))
+        for i in range(1, steps + 1)
+    ]
+
+
+class XdotoolBackend:
+    """One ``xdotool`` process per action, its commands chained on one command line."""
+
+    name = "xdotool"
+
+    def __init__(self, env: Mapping[str, str], type_delay_ms: int = 8) -> None:
+        self.env = dict(env)
+        self.type_delay_ms = type_delay_ms
+
+    def run(self, *args: str, timeout: float = 30.0) -> None:
+        """Run ``xdotool ARGS`` and map failures to DriverError."""
+        try:
+            done = subprocess.run(["xdotool", *args], env=self.env, capture_output=True,
+                                  text=True, timeout=timeout)
+        except FileNotFoundError as exc:
+            raise MissingToolError("xdotool is not installed: apt-get install xdotool") from exc
+        except subprocess.TimeoutExpired as exc:
+            raise DriverError(f"xdotool {' '.join(args)} timed out after {timeout:g}s") from exc
+        if done.returncode != 0:
+            raise DriverError(f"xdotool {' '.join(args)} failed: {done.stderr.strip()}")
+
+    def move(self, x: int, y: int) -> None:
+        """Put the pointer at (x, y)."""
+        self.run("mousemove", "--sync", str(x), str(y))
+
+    def click(self, x: int, y: int, button: Button = "left", count: int = 1) -> None:
+        """Click ``count`` times at (x, y)."""
+        delay = str(int(DOUBLE_CLICK_INTERVAL * 1000))
+        self.run("mousemove", "--sync", str(x), str(y), "click", "--repeat", str(count),
+                 "--delay", delay, str(_X_BUTTONS[button]))
+
+    def drag(self, start: tuple[int, int], end: tuple[int, int], steps: int) -> None:
+        """Press, move in steps with short pauses (so apps see motion), release."""
+        args = ["mousemove", "--sync", str(start[0]), str(start[1]), "mousedown", "1"]
+        for x, y in _path(start, end, steps):
+            args += ["sleep", f"{DRAG_STEP_DELAY:g}", "mousemove", "--sync", str(x), str(y)]
+        self.run(*args, "sleep", f"{DRAG_STEP_DELAY:g}", "mouseup", "1")
+
+    def scroll(self, x: int, y: int, direction: Literal["up", "down"], clicks: int) -> None:
+        """Wheel clicks are buttons 4 (up) and 5 (down) on X11."""
+        self.run("mousemove", "--sync", str(x), str(y), "click", "--repeat", str(clicks),
+                 "--delay", "20", "4" if direction == "up" else "5")
+
+    def press(self, keys: list[str]) -> None:
+        """``xdotool key ctrl+shift+t``."""
+        self.run("key", "--clearmodifiers", xdotool_combo(keys))
+
+    def type_ascii(self, text: str) -> None:
+        """``xdotool type`` with a small per-key delay so no app drops characters."""
+        self.run("type", "--delay", str(self.type_delay_ms), "--", text)
+
+
+class PyAutoGuiBackend:
+    """XTEST events through pyautogui over one Xlib connection to ``display``."""
+
+    name = "pyautogui"
+
+    def __init__(self, display: str, pause: float = 0.01) -> None:
+        self.display = display
+        self.pause = pause
+        self._gui = None
+
+    @property
+    def gui(self):  # noqa: ANN201 - the pyautogui module, imported late on purpose
+        """pyautogui, imported with ``DISPLAY`` set and bound to our display."""
+        if self._gui is None:
+            self._gui = _import_pyautogui(self.display)
+            self._gui.FAILSAFE = False
+            self._gui.PAUSE = self.pause
+        _bind_display(self.display)
+        return self._gui
+
+    def move(self, x: int, y: int) -> None:
+        """Put the pointer at (x, y)."""
+        self.gui.moveTo(x, y)
+
+    def click(self, x: int, y: int, button: Button = "left", count: int = 1) -> None:
+        """Click ``count`` times at (x, y)."""
+        self.gui.click(x, y, clicks=count, interval=DOUBLE_CLICK_INTERVAL, button=button)
+
+    def drag(self, start: tuple[int, int], end: tuple[int, int], steps: int) -> None:
+        """Press, move in steps with short pauses, release."""
+        gui = self.gui
+        gui.moveTo(*start)
+        gui.mouseDown(button="left")
+        try:
+            for x, y in _path(start, end, steps):
+                time.sleep(DRAG_STEP_DELAY)
+                gui.moveTo(x, y)
+            time.sleep(DRAG_STEP_DELAY)
+        finally:
+            gui.mouseUp(button="left")
+
+    def scroll(self, x: int, y: int, direction: Literal["up", "down"], clicks: int) -> None:
+        """pyautogui scrolls up for positive clicks."""
+        self.gui.scroll(clicks if direction == "up" else -clicks, x=x, y=y)
+
+    def press(self, keys: list[str]) -> None:
+        """Hold each key in order, release in reverse."""
+        self.gui.hotkey(*[pyautogui_key(k) for k in keys])
+
+    def type_ascii(self, text: str) -> None:
+        """XTEST key events on pyautogui's connection, shift chosen from the keymap.
+
+        ``pyautogui.write`` guesses shift from a US layout table and gets keys
+        wrong whose keysym sits on another keycode (Xvfb types '<' as '>'), so
+        each character's keycode and shift level are looked up in the server's map.
+        """
+        self.gui  # noqa: B018 - imports and binds pyautogui's connection
+        from pyautogui import _pyautogui_x11 as x11
+        from Xlib import XK, X
+        from Xlib.ext.xtest import fake_input
+
+        conn = x11._display
+        shift = conn.keysym_to_keycode(XK.string_to_keysym("Shift_L"))
+        for ch in text:
+            keysym = XK.string_to_keysym(PUNCTUATION_KEYSYMS.get(ch, ch))
+            codes = [(index, code) for code, index in conn.keysym_to_keycodes(keysym)
+                     if index in (0, 1)]
+            if not codes:
+                raise DriverError(f"no key on this keymap types {ch!r}")
+            index, code = min(codes)
+            if index:
+                fake_input(conn, X.KeyPress, shift)
+            fake_input(conn, X.KeyPress, code)
+            fake_input(conn, X.KeyRelease, code)
+            if index:
+                fake_input(conn, X.KeyRelease, shift)
+        conn.sync()
+
+
+def _import_pyautogui(display: str):  # noqa: ANN202 - returns the module
+    """Import pyautogui with ``DISPLAY`` pointing at a live server.
+
+    pyautogui opens its X connection at import time, from ``os.environ``; an
+    unset or dead display raises there, so the import happens here, late.
+    """
+    xauth = Path(os.environ.get("XAUTHORITY") or Path.home() / ".Xauthority")
+    if not xauth.exists():
+        xauth.touch()  # python-xlib raises XauthError without the file
+    previous = os.environ.get("DISPLAY")
+    os.environ["DISPLAY"] = display
+    try:
+        import pyautogui
+    except ImportError as exc:
+        raise MissingToolError(
+            "the pyautogui backend needs the desktop extra: pip install 'guiagent[desktop]' "
+            "(or use backend='xdotool')"
+        ) from exc
+    except Exception as exc:  # Xlib raises its own error types at import
+        raise DriverError(f"pyautogui could not connect to X display {display}: {exc}") from exc
+    finally:
+        if previous is None:
+            os.environ.pop("DISPLAY", None)
+        else:
+            os.environ["DISPLAY"] = previous
+    return pyautogui
+
+
+def _bind_display(display: str) -> None:
+    """Point pyautogui's module-level X connection at ``display`` if it holds another.
+
+    pyautogui keeps one connection per process, opened at import; a second
+    sandbox in the same process needs it swapped. The keycode table built at
+    import stays valid because every Xvfb starts with the same keymap.
+    """
+    from pyautogui import _pyautogui_x11 as x11
+    from Xlib.display import Display
+
+    current = x11._display
+    if current.get_display_name() == display:
+        return
+    try:
+        x11._display = Display(display)
+    except Exception as exc:
+        raise DriverError(f"cannot connect to X display {display}: {exc}") from exc
+    try:
+        current.close()
+    except Exception:  # noqa: BLE001 - the old server may be gone already
+        pass
