@@ -9,11 +9,13 @@ manual use and tests.
 from __future__ import annotations
 
 import json
+import signal
 import threading
 import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
+from types import FrameType
 from typing import Annotated, Any
 
 import typer
@@ -22,6 +24,21 @@ from guiagent.sandboxes.web import WebSandbox
 from guiagent.sandboxes.web import store as web_store
 
 _DB_HELP = "SQLite file to store submissions in (kept after exit). Default: a temporary file."
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def _stop_on_sigterm() -> Any:
+    """Treat SIGTERM like Ctrl-C so ``kill`` and process managers also stop cleanly.
+
+    Returns the previous handler, or None when not in the main thread (where
+    signal handlers cannot be installed).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, _raise_interrupt)
 
 
 def web(
@@ -36,6 +53,7 @@ def web(
     except OSError as exc:
         typer.echo(f"Cannot listen on {host}:{port}: {exc.strerror or exc}", err=True)
         raise typer.Exit(1) from exc
+    previous = _stop_on_sigterm()
     try:
         typer.echo(f"Web sandbox running at {sandbox.url}")
         for name, url in sandbox.form_urls().items():
@@ -50,6 +68,8 @@ def web(
         typer.echo("Stopping web sandbox.")
     finally:
         sandbox.stop()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _fetch(url: str, form: str | None) -> list[dict[str, Any]]:
