@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -50,3 +51,31 @@ def launch_chromium(playwright: Any, *, headless: bool = True, executable_path: 
     return playwright.chromium.launch(
         headless=headless, executable_path=find_chromium(playwright, executable_path),
         args=[*LAUNCH_ARGS, *(extra_args or [])])
+
+
+_local = threading.local()
+
+
+def acquire_playwright() -> Any:
+    """This thread's Playwright instance, started on first use and shared by reference count.
+
+    Playwright's sync API allows one instance per thread, so two drivers in one
+    thread (a test measuring a page while an agent runs, say) must share it.
+    """
+    if getattr(_local, "count", 0) == 0:
+        from playwright.sync_api import sync_playwright
+
+        _local.playwright = sync_playwright().start()
+    _local.count = getattr(_local, "count", 0) + 1
+    return _local.playwright
+
+
+def release_playwright() -> None:
+    """Drop one reference; stop Playwright when the last driver of the thread lets go."""
+    count = getattr(_local, "count", 0)
+    if count <= 0:
+        return
+    _local.count = count - 1
+    if _local.count == 0:
+        playwright, _local.playwright = _local.playwright, None
+        playwright.stop()

@@ -121,6 +121,8 @@ class DesktopDriver(BaseDriver):
             except Exception:  # noqa: BLE001 - the server may already be gone
                 pass
         self._sct = None
+        if self._backend is not None:
+            self._backend.close()
         self._backend = None
 
     def describe(self) -> dict:

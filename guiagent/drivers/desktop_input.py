@@ -8,9 +8,12 @@ needs no Python extra and is what many reference agents use.
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
+import sys
 import time
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal, Protocol
@@ -48,6 +51,9 @@ class InputBackend(Protocol):
     def type_ascii(self, text: str) -> None:
         """Type printable ASCII text with key events."""
 
+    def close(self) -> None:
+        """Release connections."""
+
 
 def _path(start: tuple[int, int], end: tuple[int, int], steps: int) -> list[tuple[int, int]]:
     steps = max(1, steps)
@@ -78,6 +84,9 @@ class XdotoolBackend:
             raise DriverError(f"xdotool {' '.join(args)} timed out after {timeout:g}s") from exc
         if done.returncode != 0:
             raise DriverError(f"xdotool {' '.join(args)} failed: {done.stderr.strip()}")
+
+    def close(self) -> None:
+        """Nothing to release: every action is its own process."""
 
     def move(self, x: int, y: int) -> None:
         """Put the pointer at (x, y)."""
@@ -129,6 +138,11 @@ class PyAutoGuiBackend:
             self._gui.PAUSE = self.pause
         _bind_display(self.display)
         return self._gui
+
+    def close(self) -> None:
+        """Drop the X connection so nothing dangles when the display goes away."""
+        if self._gui is not None:
+            release_display(self.display)
 
     def move(self, x: int, y: int) -> None:
         """Put the pointer at (x, y)."""
@@ -201,7 +215,12 @@ def _import_pyautogui(display: str):  # noqa: ANN202 - returns the module
     previous = os.environ.get("DISPLAY")
     os.environ["DISPLAY"] = display
     try:
-        import pyautogui
+        with warnings.catch_warnings():
+            # pyscreeze and mouseinfo leave `which` pipes open at import.
+            warnings.simplefilter("ignore", ResourceWarning)
+            import pyautogui
+
+            _close_import_leftovers()
     except ImportError as exc:
         raise MissingToolError(
             "the pyautogui backend needs the desktop extra: pip install 'guiagent[desktop]' "
@@ -217,6 +236,41 @@ def _import_pyautogui(display: str):  # noqa: ANN202 - returns the module
     return pyautogui
 
 
+def _close_import_leftovers() -> None:
+    """Close what pyautogui's helper modules leave open at import.
+
+    pyscreeze and mouseinfo keep a finished ``which`` process with open pipes,
+    and mouseinfo a second X connection guiagent never uses; left alone they
+    surface as ResourceWarnings (errors under ``-W error``).
+    """
+    for name in ("pyscreeze", "mouseinfo"):
+        module = sys.modules.get(name)
+        proc = getattr(module, "whichProc", None)
+        for pipe in (getattr(proc, "stdout", None), getattr(proc, "stderr", None)):
+            if pipe is not None:
+                pipe.close()
+    info_display = getattr(sys.modules.get("mouseinfo"), "_display", None)
+    if info_display is not None:
+        _close_quietly(info_display)
+    gc.collect()
+
+
+def _close_quietly(conn: object) -> None:
+    try:
+        conn.close()  # type: ignore[attr-defined]
+    except Exception:  # noqa: BLE001 - the server may be gone already
+        pass
+
+
+def release_display(display: str) -> None:
+    """Close pyautogui's connection if it is to ``display`` (its server is going away)."""
+    x11 = sys.modules.get("pyautogui._pyautogui_x11")
+    current = getattr(x11, "_display", None)
+    if current is not None and current.get_display_name() == display:
+        _close_quietly(current)
+        x11._display = None  # type: ignore[union-attr]
+
+
 def _bind_display(display: str) -> None:
     """Point pyautogui's module-level X connection at ``display`` if it holds another.
 
@@ -228,13 +282,11 @@ def _bind_display(display: str) -> None:
     from Xlib.display import Display
 
     current = x11._display
-    if current.get_display_name() == display:
+    if current is not None and current.get_display_name() == display:
         return
     try:
         x11._display = Display(display)
     except Exception as exc:
         raise DriverError(f"cannot connect to X display {display}: {exc}") from exc
-    try:
-        current.close()
-    except Exception:  # noqa: BLE001 - the old server may be gone already
-        pass
+    if current is not None:
+        _close_quietly(current)

@@ -20,7 +20,7 @@ from ..errors import ActionRefusedError, DriverError
 from ..geometry import ScreenFrame, Size
 from ..keys import parse_combo
 from .base import ActionResult, BaseDriver, Observation
-from .browser import launch_chromium
+from .browser import acquire_playwright, launch_chromium, release_playwright
 
 _PW_KEYS = {
     "ctrl": "Control", "shift": "Shift", "alt": "Alt", "meta": "Meta", "enter": "Enter",
@@ -31,6 +31,7 @@ _PW_KEYS = {
     "menu": "ContextMenu", **{f"f{i}": f"F{i}" for i in range(1, 13)},
 }
 WHEEL_CLICK_PX = 100  # one wheel notch in Chromium
+_TWO_FRAMES = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
 
 
 def playwright_combo(keys: str) -> str:
@@ -76,9 +77,8 @@ class PlaywrightDriver(BaseDriver):
         if self.page is not None:
             return
         from playwright.sync_api import Error as PwError
-        from playwright.sync_api import sync_playwright
 
-        self._pw = sync_playwright().start()
+        self._pw = acquire_playwright()
         try:
             self._browser = launch_chromium(self._pw, headless=self.headless,
                                             executable_path=self.executable_path)
@@ -103,12 +103,13 @@ class PlaywrightDriver(BaseDriver):
 
     def close(self) -> None:
         """Close the browser and stop Playwright."""
-        for closer in (getattr(self._browser, "close", None), getattr(self._pw, "stop", None)):
-            if closer is not None:
-                try:
-                    closer()
-                except Exception:  # noqa: BLE001,S110 - best effort on shutdown
-                    pass
+        if self._browser is not None:
+            try:
+                self._browser.close()
+            except Exception:  # noqa: BLE001,S110 - best effort on shutdown
+                pass
+        if self._pw is not None:
+            release_playwright()
         self._pw = self._browser = self.context = self.page = None
 
     def _require_page(self) -> Any:
@@ -168,6 +169,7 @@ class PlaywrightDriver(BaseDriver):
                 sign = 1 if action.direction == "down" else -1
                 for _ in range(action.step):
                     mouse.wheel(0, sign * WHEEL_CLICK_PX)
+                page.evaluate(_TWO_FRAMES)  # wheel scrolling lands asynchronously
                 result = ActionResult(points=[p], detail=f"scrolled {action.direction} {action.step}")
             elif isinstance(action, Key):
                 keyboard.press(playwright_combo(action.keys))
