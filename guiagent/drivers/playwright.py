@@ -47,7 +47,7 @@ class PlaywrightDriver(BaseDriver):
     def __init__(self, url: str | None = None, *, viewport: Size | str = "1280x720",
                  headless: bool = True, device_scale_factor: float = 1.0,
                  screenshot_scale: str = "css", image_format: str = "jpeg", jpeg_quality: int = 85,
-                 executable_path: str | None = None, settle_ms: int = 150,
+                 executable_path: str | None = None, settle_ms: int = 50,
                  wait_seconds: float = 5.0) -> None:
         self.url = url
         self.viewport = Size.parse(viewport) if isinstance(viewport, str) else viewport
@@ -62,6 +62,7 @@ class PlaywrightDriver(BaseDriver):
         self.settle_ms = settle_ms
         self.wait_seconds = wait_seconds
         self._pw: Any = None
+        self._navigating = False
         self._browser: Any = None
         self.context: Any = None
         self.page: Any = None
@@ -88,6 +89,7 @@ class PlaywrightDriver(BaseDriver):
             shim = resources.files("guiagent.drivers").joinpath("select_shim.js").read_text("utf-8")
             self.context.add_init_script(shim)
             self.context.on("page", self._on_new_page)
+            self.context.on("request", self._on_request)
             self.page = self.context.new_page()
             if self.url:
                 self.page.goto(self.url, wait_until="load")
@@ -144,6 +146,7 @@ class PlaywrightDriver(BaseDriver):
             return done
         page = self._require_page()
         mouse, keyboard = page.mouse, page.keyboard
+        self._navigating = False
         try:
             if isinstance(action, LeftDrag):
                 a, b = frame.resolve(action.start_box.x, action.start_box.y), frame.resolve(
@@ -187,10 +190,23 @@ class PlaywrightDriver(BaseDriver):
         return result
 
     def _settle(self) -> None:
-        """Let navigations and re-renders triggered by the action finish before the next capture."""
+        """Let what the action triggered finish before the next capture.
+
+        Two animation frames cover re-renders; a short pause lets a click start
+        its navigation; only when one started do we wait for the new page to load.
+        """
         page = self.page
         try:
-            page.wait_for_timeout(self.settle_ms)
-            page.wait_for_load_state("load", timeout=10_000)
+            page.evaluate(_TWO_FRAMES)
+            if self.settle_ms:
+                page.wait_for_timeout(self.settle_ms)
+            if self._navigating:
+                page.wait_for_load_state("load", timeout=10_000)
         except Exception:  # noqa: BLE001,S110 - a page still loading is not an error of the action
             pass
+        finally:
+            self._navigating = False
+
+    def _on_request(self, req: Any) -> None:
+        if req.is_navigation_request() and req.frame == req.frame.page.main_frame:
+            self._navigating = True
