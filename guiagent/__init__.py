@@ -10,14 +10,34 @@ from importlib import import_module
 from typing import Any
 
 from .actions import (
-    Action, Answer, Done, Fail, Hover, Key, LeftClick, LeftDoubleClick, LeftDrag, MiddleClick,
-    Point, RightClick, Scroll, Type, Wait,
+    Action,
+    Answer,
+    Done,
+    Fail,
+    Hover,
+    Key,
+    LeftClick,
+    LeftDoubleClick,
+    LeftDrag,
+    MiddleClick,
+    Point,
+    RightClick,
+    Scroll,
+    Type,
+    Wait,
 )
 from .agent import Agent, AgentConfig, AgentHooks, RunResult
 from .drivers.base import ActionResult, Driver, Observation
 from .errors import (
-    ActionRefusedError, ConfigError, DriverError, GuiAgentError, LogFormatError, ModelConnectionError,
-    ModelError, ModelResponseError, OffScreenError,
+    ActionRefusedError,
+    ConfigError,
+    DriverError,
+    GuiAgentError,
+    LogFormatError,
+    ModelConnectionError,
+    ModelError,
+    ModelResponseError,
+    OffScreenError,
 )
 from .geometry import ResolvedPoint, ScreenFrame, Size
 from .model import ModelClient, ModelReply, ModelSettings, OpenAIChatClient

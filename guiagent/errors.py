@@ -4,13 +4,17 @@
 
     GuiAgentError
     ├── ConfigError            bad settings, missing extras, unusable input files
+    │   └── SkillFileError     a skill file that cannot be loaded (names file, line, field)
     ├── DriverError            the browser/desktop could not observe or act
     │   └── ActionRefusedError the action was refused before execution
     │       └── OffScreenError a point outside the observed screen
     ├── ModelError             anything between us and the model server
     │   ├── ModelConnectionError   server unreachable, timed out, 5xx after retries
     │   └── ModelResponseError     an answer we cannot turn into an action
-    └── LogFormatError         a replay log we cannot read
+    ├── LogFormatError         a replay log we cannot read
+    └── SkillStepError         a skill step could not be carried out
+        ├── TargetNotFoundError    no grounder found the described target (or several matched)
+        └── ModelRequiredError     the step needs a model and none is configured
 
 Errors never log by themselves; the agent loop records them on the step.
 """
@@ -63,3 +67,19 @@ class ModelResponseError(ModelError):
 
 class LogFormatError(GuiAgentError):
     """A run log file that cannot be read (unknown version or corrupted line)."""
+
+
+class SkillFileError(ConfigError):
+    """A skill file that cannot be loaded; the message names the file, line and field."""
+
+
+class SkillStepError(GuiAgentError):
+    """A step of a skill could not be carried out (a check failed, a wait timed out, ...)."""
+
+
+class TargetNotFoundError(SkillStepError):
+    """No grounder found the described target on the screen, or it matched several places."""
+
+
+class ModelRequiredError(SkillStepError):
+    """The step needs a model (an ``agent:`` step or grounding) and none is configured."""

@@ -4,7 +4,7 @@ import pytest
 
 from guiagent.actions import LeftClick, Point
 from guiagent.errors import OffScreenError
-from guiagent.geometry import ScreenFrame, Size, XY
+from guiagent.geometry import XY, ScreenFrame, Size
 
 
 def frame(shot, surface, dpr=1.0, origin=(0, 0)):

@@ -3,7 +3,16 @@
 import pytest
 
 from guiagent.actions import (
-    Hover, Key, LeftClick, LeftDoubleClick, LeftDrag, MiddleClick, Point, RightClick, Scroll, Type,
+    Hover,
+    Key,
+    LeftClick,
+    LeftDoubleClick,
+    LeftDrag,
+    MiddleClick,
+    Point,
+    RightClick,
+    Scroll,
+    Type,
 )
 from guiagent.drivers.playwright import PlaywrightDriver
 from guiagent.errors import OffScreenError

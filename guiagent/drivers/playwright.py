@@ -14,7 +14,16 @@ from importlib import resources
 from typing import Any
 
 from ..actions import (
-    Action, Hover, Key, LeftClick, LeftDoubleClick, LeftDrag, MiddleClick, RightClick, Scroll, Type,
+    Action,
+    Hover,
+    Key,
+    LeftClick,
+    LeftDoubleClick,
+    LeftDrag,
+    MiddleClick,
+    RightClick,
+    Scroll,
+    Type,
 )
 from ..errors import ActionRefusedError, DriverError
 from ..geometry import ScreenFrame, Size
