@@ -65,7 +65,11 @@ def _path(start: tuple[int, int], end: tuple[int, int], steps: int) -> list[tupl
 
 
 class XdotoolBackend:
-    """One ``xdotool`` process per action, its commands chained on one command line."""
+    """One ``xdotool`` process per action, its commands chained on one command line.
+
+    ``mousemove --sync`` is avoided: it blocks for many seconds when the pointer
+    is already at the target. The server applies XTEST requests in order anyway.
+    """
 
     name = "xdotool"
 
@@ -90,24 +94,24 @@ class XdotoolBackend:
 
     def move(self, x: int, y: int) -> None:
         """Put the pointer at (x, y)."""
-        self.run("mousemove", "--sync", str(x), str(y))
+        self.run("mousemove", str(x), str(y))
 
     def click(self, x: int, y: int, button: Button = "left", count: int = 1) -> None:
         """Click ``count`` times at (x, y)."""
         delay = str(int(DOUBLE_CLICK_INTERVAL * 1000))
-        self.run("mousemove", "--sync", str(x), str(y), "click", "--repeat", str(count),
+        self.run("mousemove", str(x), str(y), "click", "--repeat", str(count),
                  "--delay", delay, str(_X_BUTTONS[button]))
 
     def drag(self, start: tuple[int, int], end: tuple[int, int], steps: int) -> None:
         """Press, move in steps with short pauses (so apps see motion), release."""
-        args = ["mousemove", "--sync", str(start[0]), str(start[1]), "mousedown", "1"]
+        args = ["mousemove", str(start[0]), str(start[1]), "mousedown", "1"]
         for x, y in _path(start, end, steps):
-            args += ["sleep", f"{DRAG_STEP_DELAY:g}", "mousemove", "--sync", str(x), str(y)]
+            args += ["sleep", f"{DRAG_STEP_DELAY:g}", "mousemove", str(x), str(y)]
         self.run(*args, "sleep", f"{DRAG_STEP_DELAY:g}", "mouseup", "1")
 
     def scroll(self, x: int, y: int, direction: Literal["up", "down"], clicks: int) -> None:
         """Wheel clicks are buttons 4 (up) and 5 (down) on X11."""
-        self.run("mousemove", "--sync", str(x), str(y), "click", "--repeat", str(clicks),
+        self.run("mousemove", str(x), str(y), "click", "--repeat", str(clicks),
                  "--delay", "20", "4" if direction == "up" else "5")
 
     def press(self, keys: list[str]) -> None:

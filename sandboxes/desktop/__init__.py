@@ -1,16 +1,19 @@
 """A disposable X11 desktop (Xvfb + openbox) for tests, benchmarks and the CLI."""
 
+from .probe import ProbeLog, launch_probe
 from .procs import display_processes
 from .windows import activate_window, find_windows, wait_for_window, window_geometry
 from .xvfb import DesktopSandbox, ensure_xauthority, free_displays
 
 __all__ = [
     "DesktopSandbox",
+    "ProbeLog",
     "activate_window",
     "display_processes",
     "ensure_xauthority",
     "find_windows",
     "free_displays",
+    "launch_probe",
     "wait_for_window",
     "window_geometry",
 ]

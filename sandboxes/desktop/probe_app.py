@@ -1,14 +1,15 @@
 """A Tk window that reports every input it receives, for testing desktop drivers.
 
-Run ``python -m guiagent.sandboxes.desktop.probe --log FILE`` on a sandbox
-display. It fills the screen with a text box (top) and a canvas (rest), and
-appends one JSON object a line to ``FILE``: ``ready`` with the root-relative
-boxes of its widgets, every button press/release (root coordinates, button
-number), pointer motion while a button is held, every key press (keysym and
-modifier state), and ``text`` with the full text box content whenever it
-changes. A red square is drawn at ``--target X,Y`` (root pixels) so a test can
-find it in a screenshot. A driver test compares what it meant to do with what
-X11 actually delivered.
+Run ``python -m guiagent.sandboxes.desktop.probe_app --log FILE`` on a sandbox
+display (or use :func:`guiagent.sandboxes.desktop.probe.launch_probe`). It
+fills the screen with a text box (top) and a canvas (rest), and appends one
+JSON object a line to ``FILE``: ``ready`` with the root-relative boxes of its
+widgets, every button press/release (root coordinates, button number),
+pointer motion while a button is held, every key press (keysym and modifier
+state), and ``text`` with the full text box content whenever it changes.
+A red square is drawn at ``--target X,Y`` (root pixels) so a test can find it
+in a screenshot; Escape clears the text box. A driver test compares what it
+meant to do with what X11 actually delivered.
 """
 
 from __future__ import annotations
@@ -44,7 +45,11 @@ class Probe:
             widget.bind("<ButtonPress>", self.on_button, add="+")
             widget.bind("<ButtonRelease>", self.on_button, add="+")
             widget.bind("<B1-Motion>", self.on_motion, add="+")
-        self.root.bind_all("<KeyPress>", self.on_key, add="+")
+        # A tag of our own, first in line: Tk's "all" tag has <Alt-Key> bindings that
+        # would hide a generic <KeyPress> bound there.
+        self.text.bindtags(("probe-keys", *self.text.bindtags()))
+        self.root.bind_class("probe-keys", "<KeyPress>", self.on_key)
+        self.text.bind("<Escape>", self.clear)
         self.root.after(100, self.poll)
 
     def emit(self, **record: Any) -> None:
@@ -70,6 +75,11 @@ class Probe:
     def on_key(self, event: tk.Event) -> None:
         """Record key presses with the modifier state (1 shift, 4 control, 8 alt)."""
         self.emit(event="key", keysym=event.keysym, char=event.char, state=int(event.state))
+
+    def clear(self, event: tk.Event) -> str:
+        """Empty the text box so the next test starts from nothing."""
+        self.text.delete("1.0", "end")
+        return "break"
 
     def draw_target(self) -> None:
         """Draw the red square centred on the requested root pixel."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import re
 import secrets
 import shutil
 import subprocess
@@ -57,11 +58,21 @@ def ensure_xauthority() -> Path:
     return path
 
 
+def _parse_monitor(text: str) -> tuple[int, int, int, int]:
+    """``'640x480+640+0'`` -> (640, 480, 640, 0)."""
+    match = re.fullmatch(r"(\d+)x(\d+)\+(\d+)\+(\d+)", text.strip())
+    if match is None:
+        raise ConfigError(f"bad monitor {text!r}: expected WIDTHxHEIGHT+X+Y")
+    w, h, x, y = (int(v) for v in match.groups())
+    return w, h, x, y
+
+
 class DesktopSandbox:
     """Xvfb + window manager + apps, as a context manager that cleans up after itself.
 
     ``display``, ``size`` and ``env`` (the environment to run X clients in, with
-    ``DISPLAY`` set) are available once started.
+    ``DISPLAY`` set) are available once started. ``monitors`` (``'WxH+X+Y'``
+    each) splits the screen into RandR monitors to test multi-head setups.
     """
 
     def __init__(
@@ -71,6 +82,7 @@ class DesktopSandbox:
         window_manager: str | None = "openbox",
         apps: Sequence[Sequence[str]] = (),
         *,
+        monitors: Sequence[str] = (),
         depth: int = 24,
         start_timeout: float = 10.0,
         keep_logs: bool = False,
@@ -83,6 +95,7 @@ class DesktopSandbox:
         self.display: str = f":{self._wanted}" if self._wanted is not None else ""
         self.window_manager = window_manager
         self.apps = [list(a) for a in apps]
+        self.monitors = [_parse_monitor(m) for m in monitors]
         self.depth = depth
         self.start_timeout = start_timeout
         self.keep_logs = keep_logs
@@ -117,11 +130,15 @@ class DesktopSandbox:
                 self.window_manager, WINDOW_MANAGER_PACKAGES.get(self.window_manager, "openbox")
             )
             windows.require_tool("xprop", "x11-utils")
+        if self.monitors:
+            windows.require_tool("xrandr", "x11-xserver-utils")
         ensure_xauthority()
         self.logdir = Path(tempfile.mkdtemp(prefix="guiagent-desktop-"))
         atexit.register(self.close)
         try:
             self._start_server()
+            if self.monitors:
+                self._set_monitors()
             if self.window_manager:
                 self._start_window_manager()
             for argv in self.apps:
@@ -228,6 +245,15 @@ class DesktopSandbox:
 
         wait_until(ready, self.start_timeout, interval=0.02)
         return proc.poll() is None and ready() is True
+
+    def _set_monitors(self) -> None:
+        """Split the screen into RandR 1.5 monitors, as a multi-head desktop reports them."""
+        for index, (w, h, x, y) in enumerate(self.monitors):
+            # The first monitor takes over Xvfb's one output; the others are virtual.
+            output = "screen" if index == 0 else "none"
+            geometry = f"{w}/{max(1, w // 4)}x{h}/{max(1, h // 4)}+{x}+{y}"
+            windows.run_tool(["xrandr", "--setmonitor", f"guiagent-{index + 1}", geometry,
+                              output], self.env)
 
     def _start_window_manager(self) -> None:
         assert self.window_manager
