@@ -4,6 +4,11 @@ Errors split in two (as in smolagents): the model's faults (an unreadable
 answer, a refused action) are recorded on the step and shown to the model;
 ours and the environment's (server unreachable, driver broken) end the run
 with a clear outcome. Either way the run log is complete up to that point.
+
+Everything else is a collaborator: :class:`~guiagent.asking.Asker` gets a
+usable answer (re-asks, cut-off thoughts), hooks guard and watch
+(:mod:`guiagent.hooks`, :mod:`guiagent.guard`, :mod:`guiagent.stuck`), and
+:mod:`guiagent.interrupts` turns Ctrl-C/SIGTERM into a stop between steps.
 """
 
 from __future__ import annotations
@@ -17,14 +22,22 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from .actions import Action, Answer, Done, Fail
-from .drivers.base import ActionResult, Driver, Observation
-from .errors import ActionRefusedError, DriverError, GuiAgentError, ModelError, ModelResponseError
+from .asking import Asker
+from .drivers.base import Driver, Observation
+from .errors import ActionRefusedError, GuiAgentError, ModelResponseError
+from .hooks import AgentHooks, StopRun, add_note, step_note
 from .imaging import data_url, encode_image, half_size
+from .interrupts import StopRequest, stop_on_signals
 from .model import ModelClient
 from .protocols.base import HistoryEntry, ProtocolAdapter
 from .protocols.glm41v_parse import ParsedAnswer
 from .protocols.glm41v_pc import Glm41vPcProtocol
-from .runlog import Attempt, ErrorInfo, Outcome, RequestSummary, RunLog, RunRecord, StepRecord
+from .runlog import ErrorInfo, Outcome, RunLog, RunRecord, StepRecord
+from .stuck import StuckDetector
+
+__all__ = ["Agent", "AgentConfig", "AgentHooks", "RunResult", "StopRun", "add_note"]
+
+_TERMINAL: dict[str, Outcome] = {"DONE": "done", "FAIL": "failed", "answer": "answered"}
 
 
 class AgentConfig(BaseModel):
@@ -38,22 +51,12 @@ class AgentConfig(BaseModel):
     max_image_pixels: int | None = None
     run_dir: Path | None = None
     runs_root: Path = Path("runs")
-
-
-class AgentHooks:
-    """Override any of these to watch or steer a run; raise ActionRefusedError to refuse."""
-
-    def on_step_start(self, index: int, observation: Observation) -> None:
-        """A step begins with this observation."""
-
-    def before_action(self, step: StepRecord, action: Action, observation: Observation) -> None:
-        """The action is about to run; raise ActionRefusedError to stop it."""
-
-    def after_action(self, step: StepRecord, result: ActionResult) -> None:
-        """The action ran."""
-
-    def on_step_end(self, step: StepRecord) -> None:
-        """The step is recorded."""
+    #: Tell the model after this many identical actions on an unchanged screen (None: off).
+    stuck_warn_after: int | None = Field(default=3, ge=1)
+    #: End the run as ``stuck`` at this many (None: never).
+    stuck_stop_after: int | None = Field(default=5, ge=1)
+    #: Turn SIGINT/SIGTERM into "stop after this action" while run() is going (main thread).
+    handle_signals: bool = True
 
 
 @dataclass
@@ -73,6 +76,15 @@ class RunResult:
         return self.outcome in ("done", "answered")
 
 
+def default_hooks(config: AgentConfig) -> list[AgentHooks]:
+    """The hooks every run gets from its config: stuck detection."""
+    warn, stop = config.stuck_warn_after, config.stuck_stop_after
+    if warn is None and stop is None:
+        return []
+    stop = stop or 10**9
+    return [StuckDetector(warn_after=min(warn or stop, stop), stop_after=stop)]
+
+
 class Agent:
     """Runs one task on one driver with one model."""
 
@@ -82,7 +94,13 @@ class Agent:
         self.model = model
         self.protocol = protocol or Glm41vPcProtocol()
         self.config = config or AgentConfig()
-        self.hooks = list(hooks or [])
+        self.hooks = [*default_hooks(self.config), *(hooks or [])]
+        self.stop = StopRequest()
+        self.asker = Asker(model, self.protocol, self.config.max_reasks)
+
+    def request_stop(self, reason: str = "stop requested") -> None:
+        """End the run after the current step (thread-safe; what Ctrl-C does)."""
+        self.stop.set(reason)
 
     def new_log(self, task: str) -> RunLog:
         """Create the run directory and run.json."""
@@ -95,7 +113,7 @@ class Agent:
         return RunLog(run_dir, record)
 
     def run(self, task: str) -> RunResult:
-        """Run until DONE/FAIL/answer, a budget runs out, or an error ends it."""
+        """Run until DONE/FAIL/answer, a budget runs out, a hook stops it, or an error ends it."""
         log = self.new_log(task)
         history: list[HistoryEntry] = []
         memory: Any = []
@@ -103,31 +121,41 @@ class Agent:
         answer: str | None = None
         error: BaseException | None = None
         started = time.monotonic()
-        try:
-            self.driver.start()
-            for index in range(1, self.config.max_steps + 1):
-                if self.config.max_seconds and time.monotonic() - started > self.config.max_seconds:
-                    outcome = "max_time"
-                    break
-                step, parsed, obs = self._step(index, task, history, memory, log)
-                if parsed is None:  # the model never gave a usable answer
-                    outcome, error = "error", ModelResponseError(step.error.message if step.error else "")
-                    break
-                memory = parsed.memory if parsed.memory is not None else memory
-                if isinstance(parsed.action, Done | Fail | Answer):
-                    outcome = {"DONE": "done", "FAIL": "failed", "answer": "answered"}[
-                        parsed.action.action]
-                    answer = getattr(parsed.action, "content", None)
-                    break
-                history.append(HistoryEntry(
-                    answer_text=parsed.answer_text, note=_note(step),
-                    thumbnail_url=self._thumbnail(obs)))
-        except KeyboardInterrupt as exc:
-            outcome, error = "interrupted", exc
-        except (ModelError, DriverError, GuiAgentError) as exc:
-            outcome, error = "error", exc
-        finally:
-            record = log.finish(outcome, answer=answer, error=error)
+        self.stop.clear()
+        with stop_on_signals(self.stop, self.config.handle_signals):
+            try:
+                self.driver.start()
+                for hook in self.hooks:
+                    hook.on_run_start(self.driver)
+                for index in range(1, self.config.max_steps + 1):
+                    if self.stop.is_set():
+                        raise StopRun("interrupted", f"{self.stop.reason}: stopped after step "
+                                                     f"{index - 1}")
+                    if self.config.max_seconds and time.monotonic() - started > self.config.max_seconds:
+                        outcome = "max_time"
+                        break
+                    step, parsed, obs = self._step(index, task, history, memory, log)
+                    if parsed is None:  # the model never gave a usable answer
+                        raise ModelResponseError(step.error.message if step.error else "no answer")
+                    memory = parsed.memory if parsed.memory is not None else memory
+                    if isinstance(parsed.action, Done | Fail | Answer):
+                        outcome = _TERMINAL[parsed.action.action]
+                        answer = getattr(parsed.action, "content", None)
+                        break
+                    history.append(HistoryEntry(answer_text=parsed.answer_text,
+                                                note=step_note(step),
+                                                thumbnail_url=self._thumbnail(obs)))
+            except StopRun as exc:
+                outcome, error = exc.outcome, exc
+            except KeyboardInterrupt as exc:
+                outcome, error = "interrupted", exc
+            except GuiAgentError as exc:
+                outcome, error = "error", exc
+            except Exception as exc:  # a bug (ours or a hook's): record it, then let it surface
+                outcome, error = "error", exc
+                raise
+            finally:
+                record = log.finish(outcome, answer=answer, error=error)
         return RunResult(outcome=outcome, run_dir=log.dir, record=record, steps=log.steps,
                          answer=answer, error=error)
 
@@ -146,46 +174,13 @@ class Agent:
         timings["encode"] = time.perf_counter() - t0
         step.screenshot = log.save_screenshot(index, data, obs.extension)
         step.frame, step.url, step.title = obs.frame, obs.url, obs.title
-        parsed: ParsedAnswer | None = None
-        correction: str | None = None
         try:
-            for _ in range(cfg.max_reasks + 1):
-                t0 = time.perf_counter()
-                request = self.protocol.build_request(task, image_url, history, memory,
-                                                      correction=correction)
-                timings["request_build"] = timings.get("request_build", 0) + time.perf_counter() - t0
-                step.request = RequestSummary(prompt=request.prompt, images=request.images,
-                                              image_bytes=len(data))
-                t0 = time.perf_counter()
-                try:
-                    reply = self.model.complete(request.messages)
-                except ModelError as exc:
-                    step.error = ErrorInfo.of(exc)
-                    raise
-                finally:
-                    timings["model"] = timings.get("model", 0) + time.perf_counter() - t0
-                attempt = Attempt(content=reply.content, reasoning=reply.reasoning,
-                                  finish_reason=reply.finish_reason, usage=reply.usage,
-                                  seconds=reply.seconds, transport_errors=reply.transport_errors)
-                step.attempts.append(attempt)
-                step.usage = step.usage + reply.usage
-                t0 = time.perf_counter()
-                try:
-                    parsed = self.protocol.parse(reply.content, reply.reasoning)
-                except ModelResponseError as exc:
-                    attempt.error = ErrorInfo.of(exc)
-                    correction = str(exc)
-                    continue
-                finally:
-                    timings["parse"] = timings.get("parse", 0) + time.perf_counter() - t0
-                break
-            if parsed is None:
-                step.error = step.attempts[-1].error
-                return step, None, obs
-            step.thinking, step.answer_text = parsed.thinking, parsed.answer_text
-            step.memory, step.action, step.call = parsed.memory, parsed.action, parsed.call
-            if not parsed.action.terminal:
-                self._execute(step, parsed.action, obs, timings)
+            parsed = self.asker.ask(step, task, image_url, len(data), history, memory, timings)
+            if parsed is not None:
+                step.thinking, step.answer_text = parsed.thinking, parsed.answer_text
+                step.memory, step.action, step.call = parsed.memory, parsed.action, parsed.call
+                if not parsed.action.terminal:
+                    self._execute(step, parsed.action, obs, timings)
             return step, parsed, obs
         finally:
             step.timings = {k: round(v, 5) for k, v in timings.items()}
@@ -201,9 +196,11 @@ class Agent:
                 hook.before_action(step, action, obs)
             result = self.driver.act(action, obs.frame)
         except ActionRefusedError as exc:
-            step.error = ErrorInfo.of(exc)
-            step.result = "refused"
+            step.error, step.result = ErrorInfo.of(exc), "refused"
             return
+        except StopRun as exc:
+            step.error, step.result = ErrorInfo.of(exc), "not executed"
+            raise
         finally:
             timings["execute"] = time.perf_counter() - t0
         step.executed, step.result = result.points, result.detail or "ok"
@@ -214,9 +211,3 @@ class Agent:
         return data_url(encode_image(half_size(obs.pil()), self.config.image_format,
                                      self.config.jpeg_quality),
                         "image/png" if self.config.image_format == "png" else "image/jpeg")
-
-
-def _note(step: StepRecord) -> str | None:
-    if step.error is not None and step.result == "refused":
-        return f"that action was refused and not executed: {step.error.message}"
-    return None

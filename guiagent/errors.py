@@ -49,9 +49,11 @@ class ModelError(GuiAgentError):
 class ModelConnectionError(ModelError):
     """The model server could not be reached or kept failing after retries."""
 
-    def __init__(self, message: str, *, base_url: str | None = None) -> None:
+    def __init__(self, message: str, *, base_url: str | None = None,
+                 transport_errors: list[str] | None = None) -> None:
         super().__init__(message)
         self.base_url = base_url
+        self.transport_errors = list(transport_errors or [])  # one line per failed try
 
 
 class ModelResponseError(ModelError):

@@ -12,6 +12,7 @@ import base64
 import io
 import itertools
 import json
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -57,6 +58,8 @@ class Reply:
     status: int = 200          # non-200 answers with an error body (429, 500, ...)
     delay: float = 0.0         # seconds to wait before answering (timeouts)
     raw_body: str | None = None  # send this body verbatim (malformed JSON, ...)
+    headers: dict[str, str] = field(default_factory=dict)  # e.g. Retry-After, Content-Length
+    drop_connection: bool = False  # close the socket without answering
 
 
 Responder = Callable[[ModelRequest], "str | Reply"]
@@ -144,12 +147,18 @@ class GlmModelServer:
             reply = Reply(content=reply) if isinstance(reply, str) else reply
             if reply.delay:
                 time.sleep(reply.delay)
+            if reply.drop_connection:
+                request.environ["werkzeug.socket"].shutdown(socket.SHUT_RDWR)
             if reply.raw_body is not None:
-                return Response(reply.raw_body, status=reply.status, mimetype="application/json")
-            if reply.status != 200:
-                return Response(json.dumps({"error": {"message": reply.content, "code": reply.status}}),
+                resp = Response(reply.raw_body, status=reply.status, mimetype="application/json")
+            elif reply.status != 200:
+                resp = Response(json.dumps({"error": {"message": reply.content,
+                                                      "code": reply.status}}),
                                 status=reply.status, mimetype="application/json")
-            return jsonify(self._completion(body, reply))
+            else:
+                resp = jsonify(self._completion(body, reply))
+            resp.headers.update(reply.headers)
+            return resp
 
         return app
 

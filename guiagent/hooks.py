@@ -1,0 +1,63 @@
+"""How code outside the loop watches and steers a run: hooks, notes and StopRun.
+
+Safety and budgets are hooks rather than branches in the loop (as Gymnasium's
+wrappers are): the action guard, stuck detection and console progress are each
+an :class:`AgentHooks`. A hook can
+
+* refuse the action about to run by raising
+  :class:`~guiagent.errors.ActionRefusedError` in ``before_action`` (the step
+  records it and the model is told why in its next prompt);
+* tell the model something in its next prompt with :func:`add_note`;
+* end the run with an outcome by raising :class:`StopRun` (``stuck``, say).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .runlog import Outcome, StepRecord
+
+if TYPE_CHECKING:
+    from .actions import Action
+    from .drivers.base import ActionResult, Driver, Observation
+
+
+class StopRun(Exception):  # noqa: N818 - a request, not an error
+    """Raised by a hook to end the run now with ``outcome``; ``str()`` says why."""
+
+    def __init__(self, outcome: Outcome, message: str) -> None:
+        super().__init__(message)
+        self.outcome: Outcome = outcome
+
+
+class AgentHooks:
+    """Override any of these to watch or steer a run; raise ActionRefusedError to refuse."""
+
+    def on_run_start(self, driver: Driver) -> None:
+        """The driver is started and the first step is next."""
+
+    def on_step_start(self, index: int, observation: Observation) -> None:
+        """A step begins with this observation."""
+
+    def before_action(self, step: StepRecord, action: Action, observation: Observation) -> None:
+        """The action is about to run; raise ActionRefusedError to stop it."""
+
+    def after_action(self, step: StepRecord, result: ActionResult) -> None:
+        """The action ran."""
+
+    def on_step_end(self, step: StepRecord) -> None:
+        """The step is recorded."""
+
+
+def add_note(step: StepRecord, text: str) -> None:
+    """Show ``text`` to the model with this step in its next prompt (and keep it in the log)."""
+    step.extra.setdefault("notes", []).append(text)
+
+
+def step_note(step: StepRecord) -> str | None:
+    """Everything the model should be told about ``step``: a refusal, then hooks' notes."""
+    notes = []
+    if step.error is not None and step.result == "refused":
+        notes.append(f"that action was refused and not executed: {step.error.message}")
+    notes.extend(step.extra.get("notes", []))
+    return " ".join(notes) or None
