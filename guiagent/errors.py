@@ -10,7 +10,8 @@
     │       └── OffScreenError a point outside the observed screen
     ├── ModelError             anything between us and the model server
     │   ├── ModelConnectionError   server unreachable, timed out, 5xx after retries
-    │   └── ModelResponseError     an answer we cannot turn into an action
+    │   ├── ModelResponseError     an answer we cannot turn into an action
+    │   └── CassetteMismatchError  a recorded answer cannot serve this request (replay)
     ├── LogFormatError         a replay log we cannot read
     └── SkillStepError         a skill step could not be carried out
         ├── TargetNotFoundError    no grounder found the described target (or several matched)
@@ -65,6 +66,10 @@ class ModelResponseError(ModelError):
     def __init__(self, message: str, *, raw: str = "") -> None:
         super().__init__(message)
         self.raw = raw
+
+
+class CassetteMismatchError(ModelError):
+    """A replay's request differs from the recorded one too much to answer it from the log."""
 
 
 class LogFormatError(GuiAgentError):

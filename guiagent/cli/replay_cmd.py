@@ -1,0 +1,67 @@
+"""``guiagent replay``: re-execute a recorded run without the model, or with its answers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from ..errors import ConfigError, DriverError, LogFormatError
+from ..replay.diff import DEFAULT_THRESHOLD
+
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+EXIT_REPRODUCED, EXIT_DIVERGED, EXIT_USAGE = 0, 1, 2
+
+
+def replay(
+    run_dir: Annotated[Path, typer.Argument(help="The recorded run directory.")],
+    url: Annotated[str | None, typer.Option(help="Start page instead of the recorded one.")] = None,
+    desktop: Annotated[bool, typer.Option("--desktop", help="Replay on the X11 desktop.")] = False,
+    display: Annotated[str | None, typer.Option(help="X display for --desktop, e.g. :99.")] = None,
+    threshold: Annotated[float, typer.Option(
+        min=0.0, max=1.0, help="Largest share of the screen that may differ from the recording "
+                               "before the replay stops (0.02 = 2%).")] = DEFAULT_THRESHOLD,
+    out: Annotated[Path | None, typer.Option(help="The replay's run directory.")] = None,
+    model_from_log: Annotated[bool, typer.Option(
+        "--model-from-log", help="Run the whole agent loop again, answering the model from the "
+                                 "log (an offline regression test).")] = False,
+    headed: Annotated[bool, typer.Option("--headed", help="Show the browser window.")] = False,
+    view: Annotated[bool, typer.Option("--view", help="Write the replay's report.html too.")] = False,
+) -> None:
+    """Replay RUN_DIR: exit 0 if reproduced, 1 if it diverged, 2 on usage errors."""
+    from ..replay import ActionReplayer, driver_for_run, replay_with_model_log, write_report
+    from ..runlog import read_run
+
+    driver = None
+    try:
+        record, _steps = read_run(run_dir)
+        driver = driver_for_run(record, url=url, desktop=desktop, display=display,
+                                headless=not headed)
+        if model_from_log:
+            report = replay_with_model_log(run_dir, driver, threshold=threshold, out=out)
+        else:
+            report = ActionReplayer(run_dir, driver, threshold=threshold, out=out).run()
+    except (LogFormatError, ConfigError, DriverError) as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+    finally:
+        if driver is not None:
+            driver.close()
+    color = "green" if report.reproduced else "red"
+    err.print(f"[{color}]{report.summary}[/{color}]")
+    for mismatch in report.mismatches:
+        err.print(f"  step {mismatch.step}: {mismatch.kind}: {mismatch.detail}")
+    comparison = report.comparison(report.diverged_at) if report.diverged_at else None
+    for name, rel in (comparison.evidence.items() if comparison else ()):
+        err.print(f"  {name}: {Path(report.run_dir) / rel}")
+    err.print(f"replay log: {report.run_dir}")
+    if view:
+        err.print(f"report: {write_report(report.run_dir)}")
+    raise typer.Exit(EXIT_REPRODUCED if report.reproduced else EXIT_DIVERGED)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``replay`` to the top-level command line."""
+    app.command("replay")(replay)

@@ -1,0 +1,131 @@
+"""``replay --model-from-log``: the whole agent loop again, the model played from the log.
+
+Everything but the model runs for real, configured like the recording
+(driver, image format and size, re-ask budget, prompt tips), and the
+:class:`~guiagent.replay.cassette.CassetteModelClient` answers. The new run
+is a ``kind: "replay"`` run log; it is *reproduced* when it ends with the
+recorded outcome and no request differed from the recorded one.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from PIL import Image
+
+from ..agent import Agent, AgentConfig, RunResult
+from ..drivers.base import Driver
+from ..errors import CassetteMismatchError, ConfigError
+from ..protocols.glm41v_pc import Glm41vPcProtocol
+from ..runlog import RunLog, StepRecord
+from .cassette import CassetteModelClient
+from .diff import DEFAULT_THRESHOLD
+from .drivers import driver_for_run
+from .replayer import default_out, max_pixels, replay_outcome
+from .result import ReplayMismatch, ReplayReport, StepComparison, save_evidence
+
+_TIPS = re.compile(r"\n# Tips\n(.*?)\n\n?# Task\n", re.DOTALL)
+
+
+def recorded_tips(steps: list[StepRecord]) -> str | None:
+    """The tips the recorded prompt carried (the log does not keep them separately)."""
+    prompt = next((s.request.prompt for s in steps if s.request is not None), "")
+    match = _TIPS.search(prompt)
+    return match.group(1).strip() if match else None
+
+
+def _asks(step: StepRecord) -> int:
+    """Requests of a step that were asks or re-asks (not continuations of a thought)."""
+    kinds = step.extra.get("attempt_kinds")
+    if isinstance(kinds, list) and kinds:
+        return sum(1 for kind in kinds if kind in ("ask", "reask"))
+    return len(step.attempts)
+
+
+def recorded_config(steps: list[StepRecord], out: Path) -> AgentConfig:
+    """An AgentConfig that asks like the recorded run did."""
+    first = steps[0]
+    fmt = "png" if (first.screenshot or "").lower().endswith(".png") else "jpeg"
+    gave_up = [_asks(s) - 1 for s in steps
+               if s.error is not None and s.error.type == "ModelResponseError"]
+    reasks = gave_up[0] if gave_up else max([2, *(_asks(s) - 1 for s in steps)])
+    return AgentConfig(max_steps=len(steps), max_reasks=reasks, image_format=fmt,
+                       max_image_pixels=max_pixels(first), run_dir=out)
+
+
+class _ReplayAgent(Agent):
+    """The ordinary agent, writing a ``kind: "replay"`` run log."""
+
+    log: RunLog | None = None
+
+    def new_log(self, task: str) -> RunLog:
+        self.log = super().new_log(task)
+        self.log.record.kind = "replay"
+        self.log.write_run()
+        return self.log
+
+
+def replay_with_model_log(source: str | Path, driver: Driver | None = None, *,
+                          threshold: float = DEFAULT_THRESHOLD, out: str | Path | None = None,
+                          url: str | None = None) -> ReplayReport:
+    """Run the agent again on a fresh screen, answering the model from ``source``'s log."""
+    source = Path(source)
+    cassette = CassetteModelClient(source, threshold=threshold)
+    record, steps = cassette.record, sorted(cassette.steps.values(), key=lambda s: s.index)
+    if not steps:
+        raise ConfigError(f"{source} has no recorded steps to replay")
+    if record.protocol and record.protocol != Glm41vPcProtocol.name:
+        raise ConfigError(f"{source} was recorded with the {record.protocol!r} protocol; "
+                          f"--model-from-log replays {Glm41vPcProtocol.name!r} runs")
+    out = Path(out) if out else default_out(source)
+    owns_driver = driver is None
+    driver = driver or driver_for_run(record, url=url)
+    agent = _ReplayAgent(driver, cassette, protocol=Glm41vPcProtocol(tips=recorded_tips(steps)),
+                         config=recorded_config(steps, out))
+    report = ReplayReport(source=str(source), run_dir=str(out), mode="model-from-log",
+                          threshold=threshold, recorded_outcome=record.outcome)
+    try:
+        result = agent.run(record.task)
+    finally:
+        if owns_driver:
+            driver.close()
+    return _conclude(report, result, cassette, agent.log, steps)
+
+
+def _conclude(report: ReplayReport, result: RunResult, cassette: CassetteModelClient,
+              log: RunLog | None, steps: list[StepRecord]) -> ReplayReport:
+    """Turn the finished run and the cassette's findings into the report, in run.json."""
+    report.steps_replayed = len(result.steps)
+    report.mismatches = [*cassette.mismatches, *cassette.unused()]
+    stopped = next((m for m in cassette.mismatches if m.kind != "prompt"), None)
+    recorded = {s.index: s for s in steps}
+    for index, diff in sorted(cassette.differences.items()):
+        comparison = StepComparison.of(index, diff, diff.over(report.threshold))
+        if comparison.diverged and log is not None:
+            new = next((s for s in result.steps if s.index == index), None)
+            if new is not None and new.screenshot:
+                with Image.open(log.dir / new.screenshot) as fresh:
+                    comparison.evidence = save_evidence(
+                        log, index, cassette.run_dir / str(recorded[index].screenshot),
+                        fresh.convert("RGB"))
+        report.compared.append(comparison)
+    report.outcome = result.outcome
+    if stopped is not None and isinstance(result.error, CassetteMismatchError):
+        report.outcome, report.diverged_at = "diverged", stopped.step
+    elif result.outcome != replay_outcome(report.recorded_outcome):
+        report.mismatches.append(ReplayMismatch(
+            step=len(result.steps), kind="outcome",
+            detail=f"the run ended {result.outcome}; the recording ended {report.recorded_outcome}"))
+    report.reproduced = not report.mismatches
+    first = report.mismatches[0] if report.mismatches else None
+    report.summary = (
+        f"reproduced {len(result.steps)} step(s) with the recorded answers; outcome {result.outcome}"
+        if first is None else
+        f"{'diverged' if report.diverged_at else 'differs'} at step {first.step}: "
+        f"{first.kind}: {first.detail.splitlines()[0]}")
+    if log is not None:
+        log.record.outcome = report.outcome
+        log.record.extra["replay"] = report.model_dump(mode="json")
+        log.write_run()
+    return report
