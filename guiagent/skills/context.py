@@ -1,0 +1,192 @@
+"""What a running skill holds: the driver, the log, the grounders and the variables.
+
+Every action goes through :meth:`SkillContext.act`, which calls the driver's
+normal ``act(action, frame)`` with the frame of the screenshot the target was
+found on, and writes one :class:`~guiagent.runlog.StepRecord` per action, so a
+skill's log reads like an agent run's: screenshot, action, executed point,
+plus ``extra.grounding`` saying which grounder found the target, where, and
+how sure it was.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from ..actions import Action, Point, Scroll
+from ..agent import AgentHooks
+from ..drivers.base import ActionResult, Driver, Observation
+from ..errors import ConfigError, TargetNotFoundError
+from ..runlog import ErrorInfo, RunLog, StepRecord
+from .ground_model import ModelGrounder
+from .ground_ocr import ScreenText
+from .grounding import Grounding, GroundingChain, Miss
+from .schema import Purpose, Target
+from .templating import render_text, render_value
+
+MAX_SCROLLS = 6
+
+
+class SkillContext:
+    """State and helpers shared by the step handlers of one run."""
+
+    def __init__(self, driver: Driver, log: RunLog, chain: GroundingChain,
+                 model_grounder: ModelGrounder, screen_text: ScreenText, *,
+                 variables: dict[str, Any], secrets: dict[str, str], image_format: str = "jpeg",
+                 jpeg_quality: int = 85, hooks: list[AgentHooks] | None = None) -> None:
+        self.driver = driver
+        self.log = log
+        self.chain = chain
+        self.model_grounder = model_grounder
+        self.screen_text = screen_text
+        self.variables = variables
+        self.secrets = {v: k for k, v in secrets.items() if v}
+        self.image_format = image_format
+        self.jpeg_quality = jpeg_quality
+        self.hooks = list(hooks or [])
+        self.obs: Observation | None = None
+        self.path = ""     # the skill step being run, e.g. "3" or "4.2.1"
+        self.kind = ""
+        self.label = ""    # a human wording of the step
+        self._saved: dict[int, str] = {}
+        self._timings: dict[str, float] = {}
+        self._last_misses: list[Miss] = []
+
+    # -- templates ---------------------------------------------------------
+    def text(self, template: str) -> str:
+        """Render a string template with the parameters and loop variables."""
+        return render_text(template, self.variables)
+
+    def value(self, template: Any) -> Any:
+        """Render any value; a lone ``{{ x }}`` keeps x's type."""
+        return render_value(template, self.variables)
+
+    def target(self, target: Target) -> Target:
+        """A copy of the target with its texts rendered."""
+        data = target.model_dump(exclude_none=True)
+        for key in ("text", "label", "role", "placeholder", "description"):
+            if key in data:
+                data[key] = self.text(data[key])
+        return type(target).model_validate(data)
+
+    def redact(self, text: str) -> str:
+        """Replace secret parameter values by ``{{name}}`` for the log."""
+        for value, name in self.secrets.items():
+            text = text.replace(value, "{{" + name + "}}")
+        return text
+
+    # -- screen ------------------------------------------------------------
+    def observe(self, fresh: bool = False) -> Observation:
+        """The current screenshot (taken again after any action)."""
+        if self.obs is None or fresh:
+            t0 = time.perf_counter()
+            self.obs = self.driver.observe()
+            self._timings["capture"] = self._timings.get("capture", 0) + time.perf_counter() - t0
+        return self.obs
+
+    @property
+    def page(self) -> Any:
+        """The Playwright page when the driver is a browser, else None."""
+        return getattr(self.driver, "page", None)
+
+    def ground(self, target: Target, purpose: Purpose) -> Grounding:
+        """Find the target, scrolling it into view with the wheel if the DOM says it is off."""
+        for _ in range(MAX_SCROLLS + 1):
+            obs = self.observe()
+            t0 = time.perf_counter()
+            try:
+                found, misses = self.chain.locate(target, purpose, obs, self.driver)
+            except TargetNotFoundError as exc:
+                self.record(error=exc, extra={"misses": _misses(getattr(exc, "misses", []))})
+                exc.recorded = True  # type: ignore[attr-defined]
+                raise
+            finally:
+                self._timings["ground"] = self._timings.get("ground", 0) + time.perf_counter() - t0
+            if found.offscreen is None:
+                self._last_misses = misses
+                return found
+            direction = "down" if found.offscreen == "below" else "up"
+            self.act(Scroll(start_box=Point(x=500, y=500), direction=direction, step=3),
+                     note=f"scroll {direction}: {target.summary()} is outside the view")
+        raise TargetNotFoundError(f"{target.summary()} stayed outside the view after "
+                                  f"{MAX_SCROLLS} scrolls")
+
+    # -- acting and recording ---------------------------------------------------
+    def act(self, action: Action, *, grounding: Grounding | None = None,
+            note: str = "") -> ActionResult:
+        """Execute one action through the driver and record it as a step."""
+        obs = self.observe()
+        t0 = time.perf_counter()
+        try:
+            result = self.driver.act(action, obs.frame)
+        except Exception as exc:
+            self._timings["execute"] = time.perf_counter() - t0
+            self.record(action=action, grounding=grounding, error=exc, note=note)
+            raise
+        self._timings["execute"] = time.perf_counter() - t0
+        self.record(action=action, grounding=grounding, result=result, note=note)
+        self.obs = None
+        return result
+
+    def record(self, *, action: Action | None = None, grounding: Grounding | None = None,
+               result: ActionResult | None = None, error: BaseException | None = None,
+               note: str = "", extra: dict[str, Any] | None = None) -> StepRecord:
+        """Append one step to the log, with the screenshot it was decided on."""
+        obs = self.obs or self.observe()
+        index = len(self.log.steps) + 1
+        step = StepRecord(index=index, started_at=time.time(), frame=obs.frame, url=obs.url,
+                          title=obs.title)
+        step.screenshot = self._screenshot(index, obs)
+        if action is not None:
+            logged = _redacted_action(action, self.redact)
+            step.action, step.call = logged, logged.to_call()
+        attempts, model_seconds = self.model_grounder.drain()
+        step.attempts = attempts
+        for attempt in attempts:
+            step.usage = step.usage + attempt.usage
+        if model_seconds:
+            self._timings["model"] = model_seconds
+        if result is not None:
+            step.executed, step.result = result.points, result.detail or "ok"
+        if error is not None:
+            step.error = ErrorInfo(type=type(error).__name__, message=self.redact(str(error)))
+        step.answer_text = self.redact(note or self.label)
+        step.extra = {"skill_step": self.path, "kind": self.kind, **(extra or {})}
+        if grounding is not None:
+            step.extra["grounding"] = json.loads(self.redact(grounding.model_dump_json(
+                exclude_none=True)))
+            if self._last_misses:
+                step.extra["misses"] = _misses(self._last_misses)
+            self._last_misses = []
+        step.timings = {k: round(v, 5) for k, v in self._timings.items()}
+        self._timings = {}
+        self.log.append_step(step)
+        for hook in self.hooks:
+            hook.on_step_end(step)
+        return step
+
+    def _screenshot(self, index: int, obs: Observation) -> str:
+        key = id(obs)
+        if key not in self._saved:
+            data, mime = obs.encoded(self.image_format, self.jpeg_quality)
+            self._saved = {key: self.log.save_screenshot(index, data, obs.extension)}
+        return self._saved[key]
+
+    def require_browser(self, what: str) -> Any:
+        """The page, or a clear error for checks only a browser can make."""
+        if self.page is None:
+            raise ConfigError(f"{what} needs a browser driver (--url); on a desktop use "
+                              "text checks, which read the screen")
+        return self.page
+
+
+def _misses(misses: list[Miss]) -> list[dict[str, Any]]:
+    return [m.model_dump() for m in misses]
+
+
+def _redacted_action(action: Action, redact: Any) -> Action:
+    content = getattr(action, "content", None)
+    if isinstance(content, str) and redact(content) != content:
+        return action.model_copy(update={"content": redact(content)})
+    return action

@@ -1,0 +1,154 @@
+"""Filling forms by their labels: the ``fill_form`` and ``select`` steps.
+
+A record maps label text to a value, the way a person reads a form. Each field
+is found by the grounding chain; on a browser the DOM also says what kind of
+control it is, so the value is entered as a person would: typed into text
+fields, digits typed in the locale's order into date fields, a dropdown opened
+and its option clicked, a checkbox clicked only if its state differs, the
+radio of a group clicked by its own label. The page is read afterwards to
+confirm each value took; only reading goes through the DOM, input is real.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ..actions import Key, LeftClick, Point, Type
+from ..errors import SkillStepError
+from .context import SkillContext
+from .dom_js import DATE_ORDER, PICK_CHOICE, STATE
+from .ground_dom import element_grounding
+from .grounding import Grounding
+from .schema import Target
+
+TEXT_TYPES = {"", "text", "email", "password", "tel", "url", "search", "number"}
+TRUE_WORDS = {"true", "yes", "on", "1", "checked", "x"}
+
+
+def click(ctx: SkillContext, g: Grounding, *, x: float | None = None) -> None:
+    """Click a grounding's centre (or another x inside its box)."""
+    p = g.point
+    ctx.act(LeftClick(start_box=Point(x=x if x is not None else p.x, y=p.y),
+                      element_info=g.target), grounding=g)
+
+
+def select_option(ctx: SkillContext, field: Target, option: str) -> None:
+    """Open the dropdown found by ``field`` and click the option reading ``option``."""
+    g = ctx.ground(field, "field")
+    options = (g.element or {}).get("options") or []
+    label = next((o["text"] for o in options if option in (o["text"], o["value"])), option)
+    click(ctx, g)
+    choice = ctx.ground(Target(text=label), "click")
+    click(ctx, choice)
+    if g.handle is not None and options:
+        state = g.handle.evaluate(STATE)
+        chosen = next((o["text"] for o in options if o["value"] == state["value"]), None)
+        if chosen != label:
+            raise SkillStepError(f"{field.summary()}: chose {label!r} but the dropdown shows "
+                                 f"{chosen!r}; options: {[o['text'] for o in options]}")
+
+
+def fill_form(ctx: SkillContext, record: Any) -> None:
+    """Set every field of ``record`` (label -> value), in the record's order."""
+    if not isinstance(record, dict) or not record:
+        raise SkillStepError(f"fill_form needs a record mapping field labels to values, got "
+                             f"{type(record).__name__}")
+    for label, value in record.items():
+        if value is None:
+            continue
+        ctx.label = f"fill {label!r} with {ctx.redact(str(value))!r}"
+        fill_field(ctx, str(label), value)
+
+
+def fill_field(ctx: SkillContext, label: str, value: Any) -> None:
+    """Enter one value into the control labelled ``label``."""
+    g = ctx.ground(Target(label=label), "field")
+    info = g.element
+    if info is None or g.handle is None:  # found by OCR or the model: click and type
+        click(ctx, g)
+        if not isinstance(value, bool):
+            ctx.act(Type(content=str(value)))
+        return
+    tag, kind, role = info["tag"], info["type"], info["role"]
+    if tag == "fieldset" or role in ("group", "radiogroup") or (
+            kind == "radio" and not isinstance(value, bool)):
+        _choose(ctx, g, label, str(value))
+    elif kind in ("checkbox", "radio") or role in ("checkbox", "switch"):
+        _set_checked(ctx, g, label, _as_bool(value))
+    elif tag == "select":
+        select_option(ctx, Target(label=label), str(value))
+    elif kind == "date":
+        _type_date(ctx, g, label, str(value))
+    elif tag == "textarea" or kind in TEXT_TYPES or info.get("editable"):
+        _type_text(ctx, g, label, str(value))
+    else:
+        raise SkillStepError(f"field {label!r} is an <{tag} type={kind}>, which fill_form "
+                             "cannot fill; use explicit steps for it")
+
+
+def _type_text(ctx: SkillContext, g: Grounding, label: str, value: str) -> None:
+    click(ctx, g)
+    if (g.element or {}).get("value") or (g.element or {}).get("text"):
+        ctx.act(Key(keys="ctrl+a"), note=f"select the old text of {label!r}")
+    ctx.act(Type(content=value))
+    state = g.handle.evaluate(STATE)
+    shown = state["value"] if state["value"] is not None else state["text"]
+    if _norm(shown) != _norm(value):
+        raise SkillStepError(f"field {label!r}: typed {ctx.redact(value)!r} but it holds "
+                             f"{ctx.redact(shown or '')!r}")
+
+
+def _set_checked(ctx: SkillContext, g: Grounding, label: str, want: bool) -> None:
+    if bool((g.element or {}).get("checked")) == want:
+        ctx.record(note=f"{label!r} is already {'checked' if want else 'unchecked'}",
+                   grounding=g)
+        return
+    click(ctx, g)
+    if bool(g.handle.evaluate(STATE)["checked"]) != want:
+        raise SkillStepError(f"{label!r}: clicked it but it is still "
+                             f"{'unchecked' if want else 'checked'}")
+
+
+def _choose(ctx: SkillContext, g: Grounding, label: str, value: str) -> None:
+    handle = g.handle.evaluate_handle(PICK_CHOICE, value).as_element()
+    if handle is None:
+        raise SkillStepError(f"{label!r}: no choice reads {value!r} in that group")
+    assert ctx.obs is not None
+    choice = element_grounding(handle, ctx.obs.frame, Target(label=value),
+                               f"choice {value!r} of group {label!r}")
+    if not isinstance(choice, Grounding):
+        raise SkillStepError(f"{label!r}: the choice {value!r} is not visible")
+    if not (choice.element or {}).get("checked"):
+        click(ctx, choice)
+    if not handle.evaluate(STATE)["checked"]:
+        raise SkillStepError(f"{label!r}: clicked {value!r} but it is not selected")
+
+
+def _type_date(ctx: SkillContext, g: Grounding, label: str, value: str) -> None:
+    try:
+        day = dt.date.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise SkillStepError(f"field {label!r} is a date field: give the value as "
+                             f"YYYY-MM-DD, not {value!r}") from exc
+    order = ctx.page.evaluate(DATE_ORDER)
+    parts = {"day": f"{day.day:02d}", "month": f"{day.month:02d}", "year": f"{day.year:04d}"}
+    # Click the first segment (near the left edge), then type each part; the field moves on.
+    assert ctx.obs is not None
+    left = g.box.x1 + 12 / ctx.obs.frame.surface.width * 1000
+    click(ctx, g, x=min(left, g.point.x))
+    ctx.act(Type(content="".join(parts[p] for p in order)))
+    shown = g.handle.evaluate(STATE)["value"]
+    if shown != day.isoformat():
+        raise SkillStepError(f"date field {label!r}: typed {day.isoformat()} in the order "
+                             f"{'/'.join(order)} but it holds {shown!r}")
+
+
+def _as_bool(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in TRUE_WORDS
+    return bool(value)
+
+
+def _norm(text: str | None) -> str:
+    return (text or "").replace("\r\n", "\n").strip()
