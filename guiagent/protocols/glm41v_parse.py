@@ -100,12 +100,12 @@ def parse_memory(answer_text: str) -> Any:
     tail = tail.split("</answer>")[0].strip()
     try:
         return json.loads(tail)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):  # RecursionError: absurdly deep nesting
         decoder = json.JSONDecoder()
         try:
             value, _ = decoder.raw_decode(tail)
             return value
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             return tail
 
 
@@ -186,7 +186,8 @@ def _read_args(inner: str, order: tuple[str, ...]) -> dict[str, Any]:
             if kw.arg is not None:
                 args[_PARAM_ALIASES.get(kw.arg, kw.arg)] = ast.literal_eval(kw.value)
         return args
-    except (SyntaxError, ValueError, AssertionError, IndexError):
+    except (SyntaxError, ValueError, TypeError, AssertionError, IndexError, MemoryError,
+            RecursionError):  # TypeError: {[1]: 2}; Memory/Recursion: absurdly deep nesting
         return _read_args_loosely(inner)
 
 
@@ -247,7 +248,7 @@ def _build(name: str, cls: type, args: dict[str, Any]) -> Action:
         return cls(**{k: v for k, v in args.items() if k in known})
     except ActionRefusedError as exc:
         raise ModelResponseError(str(exc)) from exc
-    except (ValidationError, ValueError, TypeError) as exc:
+    except (ValidationError, ValueError, TypeError, OverflowError) as exc:  # Overflow: int(inf)
         first = exc.errors()[0] if isinstance(exc, ValidationError) else {"msg": str(exc)}
         where = ".".join(str(p) for p in first.get("loc", ()))
         raise ModelResponseError(
