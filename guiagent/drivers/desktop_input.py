@@ -98,9 +98,10 @@ class XdotoolBackend:
 
     def click(self, x: int, y: int, button: Button = "left", count: int = 1) -> None:
         """Click ``count`` times at (x, y)."""
-        delay = str(int(DOUBLE_CLICK_INTERVAL * 1000))
+        # xdotool sleeps --delay (default 100 ms) after every click, the last one too.
+        delay = int(DOUBLE_CLICK_INTERVAL * 1000) if count > 1 else 0
         self.run("mousemove", str(x), str(y), "click", "--repeat", str(count),
-                 "--delay", delay, str(_X_BUTTONS[button]))
+                 "--delay", str(delay), str(_X_BUTTONS[button]))
 
     def drag(self, start: tuple[int, int], end: tuple[int, int], steps: int) -> None:
         """Press, move in steps with short pauses (so apps see motion), release."""
@@ -112,7 +113,7 @@ class XdotoolBackend:
     def scroll(self, x: int, y: int, direction: Literal["up", "down"], clicks: int) -> None:
         """Wheel clicks are buttons 4 (up) and 5 (down) on X11."""
         self.run("mousemove", str(x), str(y), "click", "--repeat", str(clicks),
-                 "--delay", "20", "4" if direction == "up" else "5")
+                 "--delay", "10", "4" if direction == "up" else "5")
 
     def press(self, keys: list[str]) -> None:
         """``xdotool key ctrl+shift+t``."""
@@ -154,7 +155,9 @@ class PyAutoGuiBackend:
 
     def click(self, x: int, y: int, button: Button = "left", count: int = 1) -> None:
         """Click ``count`` times at (x, y)."""
-        self.gui.click(x, y, clicks=count, interval=DOUBLE_CLICK_INTERVAL, button=button)
+        # pyautogui sleeps `interval` after every click, the last one too.
+        interval = DOUBLE_CLICK_INTERVAL if count > 1 else 0.0
+        self.gui.click(x, y, clicks=count, interval=interval, button=button)
 
     def drag(self, start: tuple[int, int], end: tuple[int, int], steps: int) -> None:
         """Press, move in steps with short pauses, release."""
