@@ -136,7 +136,7 @@ def _type_date(ctx: SkillContext, g: Grounding, label: str, value: str) -> None:
     # Click the first segment (near the left edge), then type each part; the field moves on.
     assert ctx.obs is not None
     left = g.box.x1 + 12 / ctx.obs.frame.surface.width * 1000
-    click(ctx, g, x=min(left, g.point.x))
+    click(ctx, g, x=round(min(left, g.point.x)))
     ctx.act(Type(content="".join(parts[p] for p in order)))
     shown = g.handle.evaluate(STATE)["value"]
     if shown != day.isoformat():

@@ -35,32 +35,29 @@ def _strategies(t: Target, purpose: Purpose) -> list[tuple[str, str, Make | None
                     lambda p, ex: p.get_by_role(t.role, name=name, exact=ex) if name
                     else p.get_by_role(t.role)))
         return out
-    if t.label:
-        out += [("label", t.label, lambda p, ex: p.get_by_label(t.label, exact=ex))]
-        if purpose == "field":
-            out += [("group", t.label, lambda p, ex: p.get_by_role("group", name=t.label, exact=ex)
-                     .or_(p.get_by_role("radiogroup", name=t.label, exact=ex))),
-                    ("visual label", t.label, None)]
+    name = t.label or t.text
+    if purpose == "field" and name:
+        out += [("label", name, lambda p, ex: p.get_by_label(name, exact=ex)),
+                ("group", name, lambda p, ex: p.get_by_role("group", name=name, exact=ex)
+                 .or_(p.get_by_role("radiogroup", name=name, exact=ex))),
+                ("placeholder", name, lambda p, ex: p.get_by_placeholder(name, exact=ex)),
+                ("visual label", name, None)]
+    elif t.label:
+        out.append(("label", t.label, lambda p, ex: p.get_by_label(t.label, exact=ex)))
     if t.placeholder:
         out.append(("placeholder", t.placeholder,
                     lambda p, ex: p.get_by_placeholder(t.placeholder, exact=ex)))
     text = t.text
-    if text:
-        if purpose == "click":
-            out += [(f"role {r}", text, lambda p, ex, r=r: p.get_by_role(r, name=text, exact=ex))
-                    for r in CLICK_ROLES]
-            out += [("label", text, lambda p, ex: p.get_by_label(text, exact=ex)),
-                    ("text", text, lambda p, ex: p.get_by_text(text, exact=ex)),
-                    ("placeholder", text, lambda p, ex: p.get_by_placeholder(text, exact=ex)),
-                    ("title", text, lambda p, ex: p.get_by_title(text, exact=ex)),
-                    ("alt text", text, lambda p, ex: p.get_by_alt_text(text, exact=ex))]
-        elif purpose == "field":
-            out += [("label", text, lambda p, ex: p.get_by_label(text, exact=ex)),
-                    ("placeholder", text, lambda p, ex: p.get_by_placeholder(text, exact=ex)),
-                    ("visual label", text, None),
-                    ("text", text, lambda p, ex: p.get_by_text(text, exact=ex))]
-        else:
-            out.append(("text", text, lambda p, ex: p.get_by_text(text, exact=ex)))
+    if text and purpose == "click":
+        out += [(f"role {r}", text, lambda p, ex, r=r: p.get_by_role(r, name=text, exact=ex))
+                for r in CLICK_ROLES]
+        out += [("label", text, lambda p, ex: p.get_by_label(text, exact=ex)),
+                ("text", text, lambda p, ex: p.get_by_text(text, exact=ex)),
+                ("placeholder", text, lambda p, ex: p.get_by_placeholder(text, exact=ex)),
+                ("title", text, lambda p, ex: p.get_by_title(text, exact=ex)),
+                ("alt text", text, lambda p, ex: p.get_by_alt_text(text, exact=ex))]
+    elif text and purpose == "read":
+        out.append(("text", text, lambda p, ex: p.get_by_text(text, exact=ex)))
     return out
 
 

@@ -1,0 +1,108 @@
+"""``guiagent demo``: the first thing to run after installing, no model server needed.
+
+It starts the web sandbox, fills its contact form with the bundled
+``fill_web_form`` skill in headless Chromium (every field found by its label
+through the DOM, every action a real mouse or keyboard event), checks that the
+sandbox recorded the submission, and writes the replay log and its HTML report.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from ..errors import GuiAgentError
+
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+EXIT_OK, EXIT_FAILED = 0, 1
+
+DEMO_RECORD: dict[str, Any] = {
+    "Full name": "Ada Lovelace",
+    "Email address": "ada@example.org",
+    "Topic": "Billing",
+    "Preferred date": "2026-12-24",
+    "Message": "Hello from the guiagent demo: a skill filled this form, without a model.",
+    "Preferred contact": "Email",
+    "Subscribe to newsletter": True,
+    "I accept the terms": True,
+}
+#: How each record label is stored by the sandbox (its HTML field names).
+SANDBOX_FIELDS = {"Full name": "full_name", "Email address": "email", "Topic": "topic",
+                  "Preferred date": "preferred_date", "Message": "message",
+                  "Preferred contact": "preferred_contact",
+                  "Subscribe to newsletter": "newsletter", "I accept the terms": "terms"}
+
+
+def demo(
+    out: Annotated[Path | None, typer.Option(help="Run directory (default runs/demo-<time>).")
+                   ] = None,
+    headed: Annotated[bool, typer.Option("--headed", help="Show the browser window.")] = False,
+) -> None:
+    """Fill the sandbox contact form with a bundled skill (no model needed) and show the log."""
+    from ..drivers.playwright import PlaywrightDriver
+    from ..sandboxes.web import WebSandbox
+    from ..skills import SkillRunConfig, SkillRunner, find_skill
+    from .skill_cmd import SkillProgress
+
+    run_dir = out or Path("runs") / time.strftime("demo-%Y%m%d-%H%M%S")
+    skill = find_skill("fill_web_form")
+    err.print("guiagent demo: the bundled skill [bold]fill_web_form[/bold] fills the sandbox "
+              "contact form in headless Chromium, without a model server.")
+    with WebSandbox() as sandbox:
+        url = sandbox.url + "/contact"
+        err.print(f"sandbox form: {url}")
+        driver = PlaywrightDriver(url, headless=not headed)
+        runner = SkillRunner(driver, None, config=SkillRunConfig(run_dir=run_dir),
+                             hooks=[SkillProgress()])
+        try:
+            result = runner.run(skill, {"record": DEMO_RECORD, "submit": "Send message",
+                                        "expect": "Thank you"})
+        except GuiAgentError as exc:
+            err.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(EXIT_FAILED) from None
+        finally:
+            driver.close()
+        rows = sandbox.submissions("contact")
+    err.print(f"outcome: [bold]{result.outcome}[/bold] after {result.record.totals.steps} "
+              f"step(s), {result.record.totals.seconds:.1f}s")
+    if result.error is not None:
+        err.print(f"[red]error:[/red] {result.record.error.message if result.record.error else ''}")
+    typer.echo(f"run log: {result.run_dir}")
+    report = _report(result.run_dir)
+    if report is not None:
+        typer.echo(f"report: {report}")
+    if not rows:
+        err.print("[red]the sandbox recorded no submission[/red]")
+        raise typer.Exit(EXIT_FAILED)
+    typer.echo("submission recorded by the sandbox:")
+    typer.echo(json.dumps(rows[-1], indent=2, ensure_ascii=False))
+    wrong = [label for label, name in SANDBOX_FIELDS.items()
+             if rows[-1]["data"].get(name) != DEMO_RECORD[label]]
+    if wrong or result.outcome != "done":
+        err.print(f"[red]the submission differs from the record in: {', '.join(wrong)}[/red]"
+                  if wrong else "[red]the skill did not finish[/red]")
+        raise typer.Exit(EXIT_FAILED)
+    err.print("[green]the form was filled and sent; open the report to see every step[/green]")
+
+
+def _report(run_dir: Path) -> Path | None:
+    """Write report.html with the replay package when it is installed."""
+    try:
+        from ..replay import write_report
+    except ImportError:
+        return None
+    try:
+        return write_report(run_dir)
+    except GuiAgentError as exc:
+        err.print(f"[yellow]no report: {exc}[/yellow]")
+        return None
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``guiagent demo``."""
+    app.command("demo")(demo)

@@ -1,0 +1,159 @@
+"""``guiagent skill ...``: list, check, run skills, and turn a recorded run into one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ..agent import AgentHooks
+from ..errors import ConfigError, GuiAgentError, ModelConnectionError, ModelRequiredError
+from ..model import DEFAULT_MODEL, ModelSettings, OpenAIChatClient
+from ..runlog import StepRecord
+
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True)
+EXIT_DONE, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+skill_app = typer.Typer(no_args_is_help=True, help="Reusable procedures: list, check, run, "
+                        "and record them from successful runs.")
+
+PathsOpt = Annotated[list[Path] | None, typer.Option(
+    "--path", help="Extra folder of skills (searched before ./skills and the bundled ones).")]
+
+
+class SkillProgress(AgentHooks):
+    """One line per step: what was done, and which grounder found the target."""
+
+    def on_step_end(self, step: StepRecord) -> None:
+        """Print the finished step."""
+        g = step.extra.get("grounding") or {}
+        found = f" [dim]<- {g['grounder']}: {g.get('how', '')}[/dim]" if g else ""
+        path = step.extra.get("skill_step", "")
+        where = f"[cyan]skill {path}[/cyan] " if path else ""
+        label = step.answer_text if step.extra.get("kind") != "agent" else ""
+        what = ": ".join(x for x in (label, step.call or "") if x) or "(no action)"
+        error = f" [red]{step.error.type}: {step.error.message}[/red]" if step.error else ""
+        err.print(f"[bold]step {step.index}[/bold] {where}{what}{found}{error}", markup=True)
+
+
+@skill_app.command("list")
+def list_cmd(path: PathsOpt = None) -> None:
+    """List the skills on the search path: --path folders, ./skills, the bundled ones."""
+    from ..skills import list_skills
+
+    table = Table("name", "parameters", "description", "file", box=None, pad_edge=False)
+    for file, skill in list_skills(path):
+        if isinstance(skill, Exception):
+            table.add_row(file.stem, "", f"[red]{skill}[/red]", str(file))
+            continue
+        params = ", ".join(n + ("" if p.required else "?") for n, p in skill.parameters.items())
+        table.add_row(skill.name, params, skill.description, str(file))
+    out.print(table)
+
+
+@skill_app.command("check")
+def check_cmd(files: Annotated[list[Path], typer.Argument(help="Skill files to validate.")]) -> None:
+    """Validate skill files; errors name the file, line and field."""
+    from ..skills import load_skill
+
+    failed = False
+    for file in files:
+        try:
+            skill = load_skill(file)
+            out.print(f"{file}: ok ({skill.name}, {len(skill.steps)} steps)")
+        except GuiAgentError as exc:
+            err.print(f"[red]error:[/red] {exc}")
+            failed = True
+    raise typer.Exit(EXIT_USAGE if failed else EXIT_DONE)
+
+
+@skill_app.command("run")
+def run_cmd(
+    skill: Annotated[str, typer.Argument(help="A skill name (see `skill list`) or a .yaml file.")],
+    url: Annotated[str | None, typer.Option(help="Page to open (browser run).")] = None,
+    desktop: Annotated[bool, typer.Option("--desktop", help="Drive the X11 desktop.")] = False,
+    display: Annotated[str | None, typer.Option(help="X display for --desktop, e.g. :99.")] = None,
+    param: Annotated[list[str] | None, typer.Option(
+        "--param", "-p", help="NAME=VALUE (or NAME=@FILE); repeat for each parameter.")] = None,
+    params_file: Annotated[Path | None, typer.Option(
+        help="JSON object of parameters (or, for a skill with one object parameter, its value).")
+    ] = None,
+    model_url: Annotated[str | None, typer.Option(
+        envvar="GUIAGENT_MODEL_URL", help="GLM-4.1V server; without it, steps that need the "
+        "model fail.")] = None,
+    model: Annotated[str, typer.Option(envvar="GUIAGENT_MODEL", help="Model name.")] = DEFAULT_MODEL,
+    api_key: Annotated[str, typer.Option(envvar="GUIAGENT_API_KEY", help="API key.")] = "EMPTY",
+    out_dir: Annotated[Path | None, typer.Option("--out", help="The run directory to write.")] = None,
+    viewport: Annotated[str, typer.Option(help="Browser viewport WxH.")] = "1280x720",
+    headed: Annotated[bool, typer.Option("--headed", help="Show the browser window.")] = False,
+    retries: Annotated[int, typer.Option(help="Model retries on connection errors.")] = 2,
+    path: PathsOpt = None,
+) -> None:
+    """Run a skill; DOM and OCR ground its targets, the model fills the gaps if given."""
+    from ..skills import SkillRunConfig, SkillRunner, find_skill
+    from ..skills.params import parse_assignments, read_params_file
+    from .run_cmd import build_driver
+
+    try:
+        loaded = find_skill(skill, path)
+        values: dict[str, Any] = read_params_file(params_file, loaded) if params_file else {}
+        values.update(parse_assignments(param or []))
+        client = None
+        if model_url:
+            client = OpenAIChatClient(ModelSettings(base_url=model_url, model=model,
+                                                    api_key=api_key, retries=retries))
+        driver = build_driver(url, desktop, display, viewport, headed)
+        runner = SkillRunner(driver, client, config=SkillRunConfig(run_dir=out_dir),
+                             hooks=[SkillProgress()])
+        from ..skills import resolve_params
+
+        resolve_params(loaded, values)  # report parameter errors before a browser starts
+    except (ConfigError, ValueError) as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+    err.print(f"skill: {loaded.name} ({loaded.source})"
+              + (f"\nmodel: {model} at {model_url}" if model_url else "\nmodel: none"))
+    try:
+        result = runner.run(loaded, values)
+    finally:
+        driver.close()
+    r = result.record
+    err.print(f"outcome: [bold]{result.outcome}[/bold] after {r.totals.steps} step(s), "
+              f"{r.totals.seconds:.1f}s")
+    err.print(f"run log: {result.run_dir}")
+    if result.error is not None:
+        err.print(f"[red]error:[/red] {r.error.message if r.error else result.error}")
+    if isinstance(result.error, ModelRequiredError | ModelConnectionError | ConfigError):
+        raise typer.Exit(EXIT_USAGE)
+    raise typer.Exit(EXIT_DONE if result.outcome == "done" else EXIT_FAILED)
+
+
+@skill_app.command("from-run")
+def from_run_cmd(
+    run_dir: Annotated[Path, typer.Argument(help="A run directory (from `guiagent run`).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The skill file to write.")],
+    name: Annotated[str | None, typer.Option(help="Skill name (default: the file name).")] = None,
+    url: Annotated[str | None, typer.Option(
+        help="Load this URL instead of the recorded one to read the page's labels.")] = None,
+) -> None:
+    """Turn a successful run into a skill: clicks become described targets, typed task text
+    becomes parameters."""
+    from ..skills.from_run import skill_from_run
+
+    try:
+        text = skill_from_run(run_dir, name=name or output.stem, url=url)
+    except GuiAgentError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text, encoding="utf-8")
+    out.print(f"wrote {output}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``skill`` command group to the CLI."""
+    app.add_typer(skill_app, name="skill")

@@ -1,0 +1,1 @@
+"""Pages the skill tests serve, and the tiny server that serves them."""
