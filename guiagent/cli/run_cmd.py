@@ -14,6 +14,7 @@ from ..geometry import Size
 from ..model import DEFAULT_BASE_URL, DEFAULT_MODEL, ModelSettings, OpenAIChatClient
 from ..protocols.glm41v_pc import Glm41vPcProtocol
 from .progress import ConsoleProgress
+from .safety_options import apply_safety
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -74,19 +75,42 @@ def run(
     timeout: Annotated[float, typer.Option(help="Seconds to wait for one model answer.")] = 300.0,
     retries: Annotated[int, typer.Option(help="Retries on connection errors and 5xx.")] = 3,
     tips: Annotated[str | None, typer.Option(help="Extra tips for the model's prompt.")] = None,
+    policy: Annotated[Path | None, typer.Option(help="Action policy YAML (docs/safety.md).")] = None,
+    allow_domain: Annotated[list[str] | None, typer.Option(
+        "--allow-domain", help="Only let the browser visit this domain (repeatable).")] = None,
+    interactive: Annotated[bool | None, typer.Option(
+        "--interactive/--unattended", help="Ask before guarded actions, or refuse them "
+        "[default: ask when stdin is a terminal].", show_default=False)] = None,
+    secret: Annotated[list[str] | None, typer.Option(
+        "--secret", help="NAME=VALUE: the model types {{secret:NAME}} (repeatable; "
+        "GUIAGENT_SECRET_NAME also works and stays out of `ps`).")] = None,
+    secrets_file: Annotated[Path | None, typer.Option(help="File of NAME=VALUE lines.")] = None,
+    stuck_warn: Annotated[int, typer.Option(min=1, help="Tell the model after this many "
+                                            "identical actions on an unchanged screen.")] = 3,
+    stuck_stop: Annotated[int, typer.Option(min=1, help="Stop the run (outcome stuck) at "
+                                            "this many.")] = 5,
+    thinking_tokens: Annotated[int | None, typer.Option(
+        min=1, help="Token budget of a step's first generation [default: 8192].")] = None,
+    answer_tokens: Annotated[int, typer.Option(
+        min=1, help="Token budget of the answer after a thought cut off by the budget.")] = 1024,
 ) -> None:
     """Run one task with the model driving a browser (--url) or the desktop (--desktop)."""
     try:
         settings = ModelSettings(base_url=model_url, model=model, api_key=api_key,
-                                 timeout=timeout, retries=retries)
+                                 timeout=timeout, retries=retries,
+                                 thinking_max_tokens=thinking_tokens, answer_max_tokens=answer_tokens)
         client = OpenAIChatClient(settings)
         driver = build_driver(url, desktop, display, viewport, headed)
+        driver, guards, tips = apply_safety(driver, tips, policy=policy, allow_domains=allow_domain,
+                                            interactive=interactive, secrets=secret,
+                                            secrets_file=secrets_file)
+        config = AgentConfig(max_steps=max_steps, max_seconds=max_seconds, run_dir=out,
+                             stuck_warn_after=min(stuck_warn, stuck_stop), stuck_stop_after=stuck_stop)
     except (ConfigError, ValueError) as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(EXIT_USAGE) from None
-    config = AgentConfig(max_steps=max_steps, max_seconds=max_seconds, run_dir=out)
     agent = Agent(driver, client, protocol=Glm41vPcProtocol(tips=tips), config=config,
-                  hooks=[ConsoleProgress(err)])
+                  hooks=[ConsoleProgress(err), *guards])
     err.print(f"task: {task}\nmodel: {model} at {model_url}")
     try:
         result = agent.run(task)

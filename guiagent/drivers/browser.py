@@ -50,7 +50,10 @@ def launch_chromium(playwright: Any, *, headless: bool = True, executable_path: 
     """Launch Chromium with guiagent's flags."""
     return playwright.chromium.launch(
         headless=headless, executable_path=find_chromium(playwright, executable_path),
-        args=[*LAUNCH_ARGS, *(extra_args or [])])
+        args=[*LAUNCH_ARGS, *(extra_args or [])],
+        # Ctrl-C ends a run after the current action (guiagent.interrupts); Playwright's
+        # default would kill the browser under that action first.
+        handle_sigint=False)
 
 
 _local = threading.local()

@@ -1,0 +1,41 @@
+"""Turn ``guiagent run``'s safety options into the guard, the secrets wrapper and prompt tips.
+
+Kept out of ``run_cmd`` so that the command stays a list of options: this is
+where ``--policy``, ``--allow-domain``, ``--interactive/--unattended``,
+``--secret`` and ``--secrets-file`` (plus ``GUIAGENT_SECRET_<NAME>``) meet.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..guard import ActionGuard, GuardPolicy, terminal_confirm
+from ..hooks import AgentHooks
+from ..secrets import Secrets, SecretsDriver
+
+
+def apply_safety(driver: Any, tips: str | None, *, policy: Path | None = None,
+                 allow_domains: list[str] | None = None, interactive: bool | None = None,
+                 secrets: list[str] | None = None,
+                 secrets_file: Path | None = None) -> tuple[Any, list[AgentHooks], str | None]:
+    """Return the (maybe wrapped) driver, the guard hook and the tips for the prompt.
+
+    ``interactive=None`` means: ask on the terminal when stdin is one.
+    Raises ConfigError for an unreadable policy or secrets file.
+    """
+    rules = GuardPolicy.load(policy) if policy else GuardPolicy()
+    if allow_domains:
+        rules = rules.model_copy(update={"allow_domains": [*rules.allow_domains, *allow_domains]})
+    if interactive is None:
+        interactive = sys.stdin is not None and sys.stdin.isatty()
+    guard = ActionGuard(rules, confirm=terminal_confirm if interactive else None)
+    found = Secrets.from_sources(secrets or [], secrets_file)
+    if found:
+        driver = SecretsDriver(driver, found)
+        tips = "\n".join(t for t in (tips, found.prompt_tip()) if t)
+    if rules.allow_domains:
+        stay = f"Stay on these sites: {', '.join(rules.allow_domains)}."
+        tips = "\n".join(t for t in (tips, stay) if t)
+    return driver, [guard], tips
