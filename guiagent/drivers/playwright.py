@@ -40,6 +40,7 @@ _PW_KEYS = {
     "menu": "ContextMenu", **{f"f{i}": f"F{i}" for i in range(1, 13)},
 }
 WHEEL_CLICK_PX = 100  # one wheel notch in Chromium
+CAPTURE_TRIES = 3
 _TWO_FRAMES = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
 
 
@@ -136,11 +137,17 @@ class PlaywrightDriver(BaseDriver):
         kwargs: dict[str, Any] = {"type": self.image_format, "scale": self.screenshot_scale}
         if self.image_format == "jpeg":
             kwargs["quality"] = self.jpeg_quality
-        try:
-            data = page.screenshot(**kwargs)
-            title = page.title()
-        except Exception as exc:  # noqa: BLE001 - Playwright's Error, or a closed page
-            raise DriverError(f"cannot capture the page: {exc}") from exc
+        for attempt in range(CAPTURE_TRIES):
+            try:
+                data = page.screenshot(**kwargs)
+                title = page.title()
+                break
+            except Exception as exc:  # noqa: BLE001 - Playwright's Error, or a closed page
+                # Right after a navigation Chromium may not have painted the new document yet
+                # ("Unable to capture screenshot", ~1 in 5 here); a moment later it has.
+                if attempt + 1 == CAPTURE_TRIES or page.is_closed():
+                    raise DriverError(f"cannot capture the page: {exc}") from exc
+                page.wait_for_timeout(100)
         scale = self.device_scale_factor if self.screenshot_scale == "device" else 1.0
         shot = Size(width=round(self.viewport.width * scale), height=round(self.viewport.height * scale))
         frame = ScreenFrame(screenshot=shot, surface=self.viewport,
