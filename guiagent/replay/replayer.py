@@ -82,6 +82,10 @@ class ActionReplayer:
             outcome, error = "interrupted", exc
             self.report.mismatches.append(ReplayMismatch(
                 step=self.report.steps_replayed + 1, kind="log", detail="interrupted"))
+        except DriverError as exc:  # the screen could not be captured
+            outcome, error = "error", exc
+            self.report.mismatches.append(ReplayMismatch(
+                step=self.report.steps_replayed + 1, kind="driver", detail=str(exc)))
         finally:
             if self._owns_driver:
                 self.driver.close()
@@ -164,11 +168,17 @@ class ActionReplayer:
         """Capture; while the screen differs, let it settle and capture again a few times."""
         path = self.source / recorded.screenshot if recorded.screenshot else None
         if path is None or not path.is_file():
-            return self.driver.observe().fitted(max_pixels(recorded)), None
+            return self.driver.observe().fitted(max_pixels(recorded)), None  # nothing to compare
         with Image.open(path) as image:
             reference = image.convert("RGB")
         for attempt in range(self.settle_retries + 1):
-            obs = self.driver.observe().fitted(max_pixels(recorded))
+            try:
+                obs = self.driver.observe().fitted(max_pixels(recorded))
+            except DriverError:  # e.g. captured mid-navigation; the page may settle
+                if attempt == self.settle_retries:
+                    raise
+                time.sleep(self.settle_seconds)
+                continue
             diff = image_difference(reference, obs.pil())
             if not diff.over(self.threshold) or attempt == self.settle_retries:
                 return obs, diff

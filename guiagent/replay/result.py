@@ -19,7 +19,8 @@ from ..imaging import encode_image
 from ..runlog import Outcome, RunLog
 from .diff import DiffResult, diff_image
 
-MismatchKind = Literal["screenshot", "prompt", "action", "request_count", "outcome", "log"]
+MismatchKind = Literal["screenshot", "prompt", "action", "driver", "request_count", "outcome",
+                       "log"]
 
 
 class ReplayMismatch(BaseModel):
