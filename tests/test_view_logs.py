@@ -140,3 +140,14 @@ def test_view_of_a_missing_directory_is_a_usage_error(tmp_path):
     proc = cli("view", tmp_path / "nope")
     assert proc.returncode == 2
     assert "no run.json" in proc.stderr
+
+
+def test_open_hands_the_report_to_the_web_browser(tmp_path):
+    run = synthetic_run(tmp_path / "run")
+    opened = tmp_path / "opened.txt"
+    browser = f"{sys.executable} -c \"import sys; open(sys.argv[1], 'w').write(sys.argv[2])\" {opened} %s"
+    proc = subprocess.run([sys.executable, "-m", "guiagent.cli.main", "view", str(run), "--open"],
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "BROWSER": browser})
+    assert proc.returncode == 0, proc.stderr
+    assert opened.read_text() == (run / "report.html").resolve().as_uri()
