@@ -29,16 +29,22 @@ def replay(
                                  "log (an offline regression test).")] = False,
     headed: Annotated[bool, typer.Option("--headed", help="Show the browser window.")] = False,
     view: Annotated[bool, typer.Option("--view", help="Write the replay's report.html too.")] = False,
+    secret: Annotated[list[str] | None, typer.Option(
+        help="NAME=VALUE of a secret the recorded run typed (repeatable).")] = None,
+    secrets_file: Annotated[Path | None, typer.Option(
+        help="File of NAME=VALUE lines; GUIAGENT_SECRET_<NAME> variables are read too.")] = None,
 ) -> None:
     """Replay RUN_DIR: exit 0 if reproduced, 1 if it diverged, 2 on usage errors."""
     from ..replay import ActionReplayer, driver_for_run, replay_with_model_log, write_report
     from ..runlog import read_run
+    from ..secrets import Secrets
 
     driver = None
     try:
         record, _steps = read_run(run_dir)
+        secrets = Secrets.from_sources(secret or (), secrets_file)
         driver = driver_for_run(record, url=url, desktop=desktop, display=display,
-                                headless=not headed)
+                                headless=not headed, secrets=secrets)
         if model_from_log:
             report = replay_with_model_log(run_dir, driver, threshold=threshold, out=out)
         else:

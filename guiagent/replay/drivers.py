@@ -12,11 +12,32 @@ from typing import Any
 from ..drivers.base import Driver
 from ..errors import ConfigError
 from ..runlog import RunRecord
+from ..secrets import Secrets, SecretsDriver, placeholder
 
 
 def driver_for_run(record: RunRecord, *, url: str | None = None, desktop: bool = False,
-                   display: str | None = None, headless: bool = True) -> Driver:
-    """A fresh, unstarted driver configured like the recorded one."""
+                   display: str | None = None, headless: bool = True,
+                   secrets: Secrets | None = None) -> Driver:
+    """A fresh, unstarted driver configured like the recorded one.
+
+    A run that typed secrets (``driver.secrets`` in run.json lists their names) needs
+    the same secrets again: the log holds only their placeholders.
+    """
+    driver = _driver(record, url=url, desktop=desktop, display=display, headless=headless)
+    names = list((record.driver or {}).get("secrets") or [])
+    if not names:
+        return driver
+    missing = [name for name in names if secrets is None or name not in secrets.names]
+    if missing:
+        raise ConfigError(
+            f"this run typed the secret(s) {', '.join(placeholder(n) for n in missing)}; give "
+            f"their values with --secret NAME=VALUE, --secrets-file FILE or GUIAGENT_SECRET_NAME")
+    assert secrets is not None
+    return SecretsDriver(driver, secrets)  # type: ignore[return-value]
+
+
+def _driver(record: RunRecord, *, url: str | None, desktop: bool, display: str | None,
+            headless: bool) -> Driver:
     recorded: dict[str, Any] = record.driver or {}
     name = recorded.get("name") or ("desktop" if desktop else "playwright")
     if desktop and name != "desktop":
