@@ -34,7 +34,8 @@ class SkillContext:
     def __init__(self, driver: Driver, log: RunLog, chain: GroundingChain,
                  model_grounder: ModelGrounder, screen_text: ScreenText, *,
                  variables: dict[str, Any], secrets: dict[str, str], image_format: str = "jpeg",
-                 jpeg_quality: int = 85, hooks: list[AgentHooks] | None = None) -> None:
+                 jpeg_quality: int = 85, hooks: list[AgentHooks] | None = None,
+                 settle_seconds: float = 1.5) -> None:
         self.driver = driver
         self.log = log
         self.chain = chain
@@ -45,6 +46,7 @@ class SkillContext:
         self.image_format = image_format
         self.jpeg_quality = jpeg_quality
         self.hooks = list(hooks or [])
+        self.settle_seconds = settle_seconds
         self.obs: Observation | None = None
         self.path = ""     # the skill step being run, e.g. "3" or "4.2.1"
         self.kind = ""
@@ -91,13 +93,25 @@ class SkillContext:
         return getattr(self.driver, "page", None)
 
     def ground(self, target: Target, purpose: Purpose) -> Grounding:
-        """Find the target, scrolling it into view with the wheel if the DOM says it is off."""
-        for _ in range(MAX_SCROLLS + 1):
+        """Find the target; wait for the screen to settle, scroll it into view if needed.
+
+        A menu or dropdown may still be opening when the screenshot is taken, so
+        DOM and OCR are asked again on fresh screenshots for ``settle_seconds``
+        before the model (if any) is asked and a miss becomes an error.
+        """
+        scrolls, deadline = 0, time.monotonic() + self.settle_seconds
+        while True:
             obs = self.observe()
+            last = time.monotonic() >= deadline
             t0 = time.perf_counter()
             try:
-                found, misses = self.chain.locate(target, purpose, obs, self.driver)
+                found, misses = self.chain.locate(target, purpose, obs, self.driver,
+                                                  quick=not last)
             except TargetNotFoundError as exc:
+                if not last:
+                    time.sleep(0.25)
+                    self.observe(fresh=True)
+                    continue
                 self.record(error=exc, extra={"misses": _misses(getattr(exc, "misses", []))})
                 exc.recorded = True  # type: ignore[attr-defined]
                 raise
@@ -106,11 +120,13 @@ class SkillContext:
             if found.offscreen is None:
                 self._last_misses = misses
                 return found
+            if scrolls >= MAX_SCROLLS:
+                raise TargetNotFoundError(f"{target.summary()} stayed outside the view after "
+                                          f"{MAX_SCROLLS} scrolls")
+            scrolls += 1
             direction = "down" if found.offscreen == "below" else "up"
             self.act(Scroll(start_box=Point(x=500, y=500), direction=direction, step=3),
                      note=f"scroll {direction}: {target.summary()} is outside the view")
-        raise TargetNotFoundError(f"{target.summary()} stayed outside the view after "
-                                  f"{MAX_SCROLLS} scrolls")
 
     # -- acting and recording ---------------------------------------------------
     def act(self, action: Action, *, grounding: Grounding | None = None,

@@ -24,6 +24,7 @@ class ModelGrounder:
     """Grounds targets with the model's box answer; absent model -> always a miss."""
 
     name = "model"
+    costly = True  # asked only once the screen had time to settle
 
     def __init__(self, model: ModelClient | None, *, image_format: str = "jpeg",
                  jpeg_quality: int = 85) -> None:

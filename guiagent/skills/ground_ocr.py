@@ -12,38 +12,53 @@ from __future__ import annotations
 from ..drivers.base import Driver, Observation
 from ..errors import ConfigError
 from .grounding import Box, Grounding, Miss
-from .ocr import OcrLine, TextMatch, match_text, read_lines
+from .ocr import PASSES, OcrLine, TextMatch, match_text, read_lines
 from .schema import Purpose, Target
 
 AMBIGUITY_MARGIN = 0.02
+GOOD_ENOUGH = 0.95
 
 
 class ScreenText:
-    """The OCR of one observation, computed at most once per pass and reused."""
+    """The OCR of one observation, each pass computed at most once and reused."""
 
     def __init__(self) -> None:
         self._key: tuple[float, int] | None = None
-        self._passes: dict[bool, list[OcrLine]] = {}
+        self._passes: dict[tuple[bool, int, int], list[OcrLine]] = {}
 
-    def lines(self, obs: Observation, *, binarise: bool = False) -> list[OcrLine]:
-        """Phrases of the observation's screenshot (screenshot pixels)."""
+    def lines(self, obs: Observation, ocr_pass: tuple[bool, int, int] = PASSES[0]
+              ) -> list[OcrLine]:
+        """Phrases of the observation's screenshot (screenshot pixels) read by one pass."""
         key = (obs.captured_at, id(obs))
         if key != self._key:
             self._key, self._passes = key, {}
-        if binarise not in self._passes:
-            self._passes[binarise] = read_lines(obs.pil(), binarise=binarise)
-        return self._passes[binarise]
+        if ocr_pass not in self._passes:
+            binarise, scale, psm = ocr_pass
+            self._passes[ocr_pass] = read_lines(obs.pil(), binarise=binarise, scale=scale,
+                                                psm=psm)
+        return self._passes[ocr_pass]
 
     def find(self, obs: Observation, text: str) -> list[TextMatch]:
-        """Matches of ``text``, trying the binarised pass only if the plain one fails."""
-        found = match_text(self.lines(obs), text)
-        if not found:
-            found = match_text(self.lines(obs, binarise=True), text)
-        return found
+        """Matches of ``text`` from the pass that reads it best.
+
+        Passes stop at the first near-exact reading; a fuzzy one (a message
+        quoting a button's words) lets later passes look for a better one.
+        """
+        best: list[TextMatch] = []
+        for ocr_pass in PASSES:
+            found = match_text(self.lines(obs, ocr_pass), text)
+            if found and (not best or found[0].score > best[0].score):
+                best = found
+            if best and best[0].score >= GOOD_ENOUGH:
+                break
+        return best
 
     def seen(self, obs: Observation) -> list[str]:
-        """What was read, for error messages."""
-        return [repr(line.text) for line in self.lines(obs) if len(line.text) > 1]
+        """Everything the passes run so far have read, for error messages."""
+        out: list[str] = []
+        for lines in self._passes.values() if self._key == (obs.captured_at, id(obs)) else []:
+            out += [repr(ln.text) for ln in lines if len(ln.text) > 2 and repr(ln.text) not in out]
+        return out
 
 
 class OcrGrounder:

@@ -100,11 +100,13 @@ class GroundingChain:
     def __init__(self, grounders: list[Grounder]) -> None:
         self.grounders = grounders
 
-    def locate(self, target: Target, purpose: Purpose, obs: Observation,
-               driver: Driver) -> tuple[Grounding, list[Miss]]:
-        """The first grounding found, with the misses before it."""
+    def locate(self, target: Target, purpose: Purpose, obs: Observation, driver: Driver,
+               *, quick: bool = False) -> tuple[Grounding, list[Miss]]:
+        """The first grounding found, with the misses before it; ``quick`` skips the model."""
         misses: list[Miss] = []
         for grounder in self.grounders:
+            if quick and getattr(grounder, "costly", False):
+                continue
             found = grounder.locate(target, purpose, obs, driver)
             if isinstance(found, Grounding):
                 return found, misses

@@ -44,6 +44,7 @@ class SkillRunConfig(BaseModel):
     image_format: str = "jpeg"
     jpeg_quality: int = Field(default=85, ge=1, le=100)
     use_ocr: bool = True
+    settle_seconds: float = Field(default=1.5, ge=0)  # keep looking this long before a miss
 
 
 class SkillRunner:
@@ -73,7 +74,8 @@ class SkillRunner:
         ctx = SkillContext(self.driver, log, GroundingChain(grounders), model_grounder,
                            screen_text, variables=dict(values), secrets=secrets,
                            image_format=self.config.image_format,
-                           jpeg_quality=self.config.jpeg_quality, hooks=self.hooks)
+                           jpeg_quality=self.config.jpeg_quality, hooks=self.hooks,
+                           settle_seconds=self.config.settle_seconds)
         outcome: Outcome = "done"
         error: BaseException | None = None
         info: ErrorInfo | None = None

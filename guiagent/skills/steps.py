@@ -16,7 +16,6 @@ from ..errors import SkillStepError
 from ..keys import combo_text, parse_combo
 from .context import SkillContext
 from .forms import fill_form, select_option
-from .ocr import match_text
 from .schema import (
     CheckSpec,
     CheckStep,
@@ -83,10 +82,9 @@ def text_visible(ctx: SkillContext, text: str) -> tuple[bool, list[str]]:
         found = page.get_by_text(text).filter(visible=True).count() > 0
         return found, [] if found else [page.inner_text("body")[:300]]
     obs = ctx.observe()
-    lines = ctx.screen_text.lines(obs)
-    if match_text(lines, text) or match_text(ctx.screen_text.lines(obs, binarise=True), text):
+    if ctx.screen_text.find(obs, text):
         return True, []
-    return False, [ln.text for ln in lines if len(ln.text) > 1]
+    return False, ctx.screen_text.seen(obs)
 
 
 def _condition(ctx: SkillContext, spec: WaitForSpec | CheckSpec) -> tuple[bool, str]:
