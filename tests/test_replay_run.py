@@ -224,3 +224,12 @@ def test_refused_action_is_skipped_as_in_the_recording(site, tmp_path):
     _, steps = read_run(tmp_path / "replay")
     assert steps[2].result.startswith("refused in the recording")
     assert json.loads((tmp_path / "replay" / "run.json").read_text())["outcome"] == "done"
+
+    # With the recorded answers, the refusal is repeated and the next prompt tells the model.
+    site.saved = []
+    report = replay_with_model_log(result.run_dir, out=tmp_path / "cassette")
+    assert report.reproduced, report.mismatches
+    assert site.saved == ["Grace"]
+    _, steps = read_run(tmp_path / "cassette")
+    assert steps[2].result == "refused"
+    assert "refused and not executed: typing is not allowed here" in steps[3].request.prompt

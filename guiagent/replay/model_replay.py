@@ -14,9 +14,11 @@ from pathlib import Path
 
 from PIL import Image
 
+from ..actions import Action
 from ..agent import Agent, AgentConfig, RunResult
-from ..drivers.base import Driver
-from ..errors import CassetteMismatchError, ConfigError
+from ..drivers.base import ActionResult, Driver, Observation
+from ..errors import ActionRefusedError, CassetteMismatchError, ConfigError
+from ..hooks import AgentHooks, add_note
 from ..protocols.glm41v_pc import Glm41vPcProtocol
 from ..runlog import RunLog, StepRecord
 from .cassette import CassetteModelClient
@@ -54,6 +56,35 @@ def recorded_config(steps: list[StepRecord], out: Path) -> AgentConfig:
                        max_image_pixels=max_pixels(first), run_dir=out)
 
 
+class RecordedSteering(AgentHooks):
+    """Refuse what the recording's hooks refused, and repeat the notes they added.
+
+    The hooks of the recorded run (an action guard, say) are not in the log; what they
+    did is. Replaying it keeps the next prompts identical to the recorded ones.
+    """
+
+    def __init__(self, steps: list[StepRecord]) -> None:
+        self.steps = {s.index: s for s in steps}
+
+    def _notes(self, step: StepRecord) -> None:
+        recorded = self.steps.get(step.index)
+        for note in (recorded.extra.get("notes") or []) if recorded else []:
+            if note not in step.extra.get("notes", []):
+                add_note(step, note)
+
+    def before_action(self, step: StepRecord, action: Action, observation: Observation) -> None:
+        """Refuse the action if the recording refused the same one here."""
+        recorded = self.steps.get(step.index)
+        if (recorded is not None and recorded.result == "refused" and recorded.error is not None
+                and recorded.action == action):
+            self._notes(step)
+            raise ActionRefusedError(recorded.error.message)
+
+    def after_action(self, step: StepRecord, result: ActionResult) -> None:
+        """Repeat the recorded notes of this step."""
+        self._notes(step)
+
+
 class _ReplayAgent(Agent):
     """The ordinary agent, writing a ``kind: "replay"`` run log."""
 
@@ -82,7 +113,7 @@ def replay_with_model_log(source: str | Path, driver: Driver | None = None, *,
     owns_driver = driver is None
     driver = driver or driver_for_run(record, url=url)
     agent = _ReplayAgent(driver, cassette, protocol=Glm41vPcProtocol(tips=recorded_tips(steps)),
-                         config=recorded_config(steps, out))
+                         config=recorded_config(steps, out), hooks=[RecordedSteering(steps)])
     report = ReplayReport(source=str(source), run_dir=str(out), mode="model-from-log",
                           threshold=threshold, recorded_outcome=record.outcome)
     try:
