@@ -208,3 +208,24 @@ def test_button_text_under_the_point_needs_confirmation(tmp_path, shop):
     assert steps[1].extra["guard"]["target"] == "Buy now"
     assert title == "Shop" and "127.0.0.1/bought" not in hits
     assert "on 'Buy now' needs a person's confirmation" in requests[2].text
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("reply", ["y", "n"])
+def test_cli_asks_on_the_terminal_in_interactive_runs(tmp_path, shop, reply):
+    import subprocess
+    import sys
+
+    url, hits = shop
+    answers = [glm_answer(f"left_click(start_box='{BUTTON}', element_info='Buy now')"), DONE]
+    with GlmModelServer(answers) as server:
+        proc = subprocess.run(
+            [sys.executable, "-m", "guiagent.cli.main", "run", "Buy it.", "--url", url,
+             "--model-url", server.base_url, "--out", str(tmp_path / "run"), "--interactive"],
+            input=f"{reply}\n", capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stderr
+    assert "The agent wants to run left_click(start_box='[547,174]'" in proc.stderr
+    assert "Allow it?" in proc.stderr
+    _, steps = read_run(tmp_path / "run")
+    assert ("127.0.0.1/bought" in hits) is (reply == "y")
+    assert steps[0].result == ("left_click" if reply == "y" else "refused")
