@@ -91,6 +91,9 @@ def run_cmd(
     viewport: Annotated[str, typer.Option(help="Browser viewport WxH.")] = "1280x720",
     headed: Annotated[bool, typer.Option("--headed", help="Show the browser window.")] = False,
     retries: Annotated[int, typer.Option(help="Model retries on connection errors.")] = 2,
+    input_backend: Annotated[str, typer.Option(
+        "--input", help="Desktop input: xdotool (default; no dropped keys in LibreOffice) or "
+        "pyautogui.")] = "xdotool",
     path: PathsOpt = None,
 ) -> None:
     """Run a skill; DOM and OCR ground its targets, the model fills the gaps if given."""
@@ -106,7 +109,12 @@ def run_cmd(
         if model_url:
             client = OpenAIChatClient(ModelSettings(base_url=model_url, model=model,
                                                     api_key=api_key, retries=retries))
-        driver = build_driver(url, desktop, display, viewport, headed)
+        if desktop:
+            from ..drivers.desktop import DesktopDriver
+
+            driver: Any = DesktopDriver(display=display, backend=input_backend)  # type: ignore[arg-type]
+        else:
+            driver = build_driver(url, desktop, display, viewport, headed)
         runner = SkillRunner(driver, client, config=SkillRunConfig(run_dir=out_dir),
                              hooks=[SkillProgress()])
         from ..skills import resolve_params

@@ -111,6 +111,8 @@ class GroundingChain:
             if isinstance(found, Grounding):
                 return found, misses
             misses.append(found)
+            if found.reason.startswith("ambiguous"):
+                break  # several real matches: another grounder picking one would be a guess
         error = TargetNotFoundError(not_found_message(target, misses))
         error.misses = misses  # type: ignore[attr-defined]
         raise error
@@ -122,6 +124,6 @@ def not_found_message(target: Target, misses: list[Miss]) -> str:
     for miss in misses:
         seen = "; ".join(miss.seen[:15]) + (" ..." if len(miss.seen) > 15 else "")
         lines.append(f"  {miss.grounder}: {miss.reason}" + (f" - saw {seen}" if seen else ""))
-    if not any(m.grounder == "model" and m.reason != "unavailable" for m in misses):
+    if any(m.grounder == "model" and m.reason.startswith("unavailable") for m in misses):
         lines.append("  (pass --model-url to let the model look for it, or fix the target)")
     return "\n".join(lines)

@@ -57,8 +57,7 @@ def _describe(exc: ValidationError, root: yaml.Node | None, filename: str) -> st
     lines = []
     for err in exc.errors()[:5]:
         loc = _clean_loc(err["loc"])
-        node = node_at(root, loc)
-        line = node.start_mark.line + 1 if node is not None else 1
+        line = line_of(root, loc)
         field = _format_loc(loc) or "(top level)"
         lines.append(f"{filename}:{line}: {field}: {err['msg']}")
     more = len(exc.errors()) - 5
@@ -73,7 +72,7 @@ def _clean_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
     for item in loc:
         if out and item == out[-1] and isinstance(item, str):
             continue
-        if item in ("function-after[_not_empty(), Target]",) or str(item).startswith("function-"):
+        if str(item).startswith("function-"):  # a validator's name, not a field
             continue
         out.append(item)
     return tuple(out)
@@ -86,19 +85,20 @@ def _format_loc(loc: tuple[Any, ...]) -> str:
     return text
 
 
-def node_at(root: yaml.Node | None, loc: tuple[Any, ...]) -> yaml.Node | None:
-    """The YAML node a validation location points at; the deepest one found."""
-    node = root
+def line_of(root: yaml.Node | None, loc: tuple[Any, ...]) -> int:
+    """The 1-based line a validation location points at: the deepest key or item found."""
+    node, line = root, (root.start_mark.line if root is not None else 0)
     for item in loc:
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
                 if key.value == item:
-                    node = value
+                    node, line = value, key.start_mark.line
                     break
         elif isinstance(node, yaml.SequenceNode) and isinstance(item, int):
             if 0 <= item < len(node.value):
                 node = node.value[item]
-    return node
+                line = node.start_mark.line
+    return line + 1
 
 
 def _check_templates(skill: Skill, root: yaml.Node | None, filename: str) -> None:
