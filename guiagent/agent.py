@@ -96,7 +96,11 @@ class Agent:
         self.config = config or AgentConfig()
         self.hooks = [*default_hooks(self.config), *(hooks or [])]
         self.stop = StopRequest()
-        self.asker = Asker(model, self.protocol, self.config.max_reasks)
+
+    @property
+    def asker(self) -> Asker:
+        """Gets each step's answer from the model (re-asks, continued thoughts)."""
+        return Asker(self.model, self.protocol, self.config.max_reasks)
 
     def request_stop(self, reason: str = "stop requested") -> None:
         """End the run after the current step (thread-safe; what Ctrl-C does)."""
@@ -120,7 +124,7 @@ class Agent:
         outcome: Outcome = "max_steps"
         answer: str | None = None
         error: BaseException | None = None
-        started = time.monotonic()
+        started, asker = time.monotonic(), self.asker
         self.stop.clear()
         with stop_on_signals(self.stop, self.config.handle_signals):
             try:
@@ -134,7 +138,7 @@ class Agent:
                     if self.config.max_seconds and time.monotonic() - started > self.config.max_seconds:
                         outcome = "max_time"
                         break
-                    step, parsed, obs = self._step(index, task, history, memory, log)
+                    step, parsed, obs = self._step(asker, index, task, history, memory, log)
                     if parsed is None:  # the model never gave a usable answer
                         raise ModelResponseError(step.error.message if step.error else "no answer")
                     memory = parsed.memory if parsed.memory is not None else memory
@@ -159,8 +163,8 @@ class Agent:
         return RunResult(outcome=outcome, run_dir=log.dir, record=record, steps=log.steps,
                          answer=answer, error=error)
 
-    def _step(self, index: int, task: str, history: list[HistoryEntry], memory: Any,
-              log: RunLog) -> tuple[StepRecord, ParsedAnswer | None, Observation]:
+    def _step(self, asker: Asker, index: int, task: str, history: list[HistoryEntry],
+              memory: Any, log: RunLog) -> tuple[StepRecord, ParsedAnswer | None, Observation]:
         cfg, timings = self.config, {}
         step = StepRecord(index=index, started_at=time.time())
         t0 = time.perf_counter()
@@ -175,7 +179,7 @@ class Agent:
         step.screenshot = log.save_screenshot(index, data, obs.extension)
         step.frame, step.url, step.title = obs.frame, obs.url, obs.title
         try:
-            parsed = self.asker.ask(step, task, image_url, len(data), history, memory, timings)
+            parsed = asker.ask(step, task, image_url, len(data), history, memory, timings)
             if parsed is not None:
                 step.thinking, step.answer_text = parsed.thinking, parsed.answer_text
                 step.memory, step.action, step.call = parsed.memory, parsed.action, parsed.call
