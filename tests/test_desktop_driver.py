@@ -23,6 +23,7 @@ from guiagent.actions import (
     Scroll,
     Type,
 )
+from guiagent.drivers.check import check_driver
 from guiagent.drivers.desktop import DesktopDriver
 from guiagent.errors import ConfigError, OffScreenError
 
@@ -145,7 +146,9 @@ def test_region_with_offset_maps_back_to_the_screen(desk, probe):
     ],
     ids=["ascii", "unicode", "multiline"],
 )
-def test_type_delivers_text_intact(driver, probe, text):
+@pytest.mark.parametrize("type_mode", ["paste", "keys"])
+def test_type_delivers_text_intact(driver, probe, text, type_mode):
+    driver.type_mode = type_mode
     frame = driver.observe().frame
     driver.act(Key(keys="escape"), frame)  # the probe clears its text box
     probe.wait_for(lambda ev: probe.text() == "", timeout=3)
@@ -154,7 +157,9 @@ def test_type_delivers_text_intact(driver, probe, text):
     assert probe.text() == text
 
 
-def test_consecutive_pastes_keep_their_order(driver, probe):
+@pytest.mark.parametrize("type_mode", ["paste", "keys"])
+def test_consecutive_types_keep_their_order(driver, probe, type_mode):
+    driver.type_mode = type_mode
     frame = driver.observe().frame
     driver.act(Key(keys="escape"), frame)
     probe.wait_for(lambda ev: probe.text() == "", timeout=3)
@@ -216,6 +221,7 @@ def test_describe_and_bad_settings(desk):
     with DesktopDriver(display=sandbox.display, backend="xdotool") as drv:
         info = drv.describe()
     assert info["name"] == "desktop" and info["backend"] == "xdotool"
+    assert info["type_mode"] == "paste"
     assert info["area"] == {"left": 0, "top": 0, "width": 1280, "height": 720}
     with pytest.raises(ConfigError, match="available"):
         DesktopDriver(display=sandbox.display, monitor=7).start()
@@ -223,6 +229,8 @@ def test_describe_and_bad_settings(desk):
         DesktopDriver(display=sandbox.display, region=(1000, 0, 400, 100)).start()
     with pytest.raises(ConfigError):
         DesktopDriver(backend="robot")  # type: ignore[arg-type]
+    with pytest.raises(ConfigError):
+        DesktopDriver(type_mode="morse")  # type: ignore[arg-type]
 
 
 def test_no_display_is_a_config_error(monkeypatch):
@@ -256,3 +264,9 @@ def test_nothing_outlives_the_sandbox_after_pasting(tmp_path):
     while display_processes(display) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert display_processes(display) == []
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_honours_the_driver_contract(desk, backend):
+    sandbox, _ = desk
+    check_driver(DesktopDriver(display=sandbox.display, backend=backend))

@@ -5,9 +5,12 @@ of the observation it saw (``frame.resolve``) and the *global* pixel is
 clicked, so a monitor or region that does not start at (0, 0) and a
 downscaled screenshot both land where the model pointed.
 
-Text goes by key events when it is single-line printable ASCII and through
-the clipboard otherwise (the way GLM-4.1V's authors implement ``type``),
-because key events lose or garble characters outside the keymap.
+Text is pasted through the clipboard, the way GLM-4.1V's authors implement
+``type``: key events cannot carry characters outside the keymap, and typed
+one key at a time, text races with the autocompletion of fields such as
+LibreOffice's file name box, which swallowed a letter of a typed path in our
+tests. ``type_mode="keys"`` types single-line printable ASCII as key events
+(for apps that refuse paste, such as terminals) and pastes the rest.
 """
 
 from __future__ import annotations
@@ -64,6 +67,7 @@ class DesktopDriver(BaseDriver):
         screenshot_scale: float = 1.0,
         *,
         drag_steps: int = 10,
+        type_mode: Literal["paste", "keys"] = "paste",
         paste_keys: str = "ctrl+v",
         settle_seconds: float = 0.0,
     ) -> None:
@@ -71,6 +75,8 @@ class DesktopDriver(BaseDriver):
             raise ConfigError(f"unknown desktop backend {backend!r}: use pyautogui or xdotool")
         if not 0 < screenshot_scale <= 1:
             raise ConfigError("screenshot_scale must be in (0, 1]: screenshots are only shrunk")
+        if type_mode not in ("paste", "keys"):
+            raise ConfigError(f"unknown type_mode {type_mode!r}: use paste or keys")
         if region is not None and (len(region) != 4 or region[2] <= 0 or region[3] <= 0):
             raise ConfigError("region must be (left, top, width, height) with a positive size")
         self.display = display
@@ -79,6 +85,7 @@ class DesktopDriver(BaseDriver):
         self.backend_name = backend
         self.screenshot_scale = screenshot_scale
         self.drag_steps = drag_steps
+        self.type_mode = type_mode
         self.paste_keys = parse_combo(paste_keys)
         self.settle_seconds = settle_seconds
         self._sct = None
@@ -131,6 +138,7 @@ class DesktopDriver(BaseDriver):
             "name": self.name, "display": self.display, "monitor": self.monitor,
             "region": list(self.region) if self.region else None, "area": self._area,
             "backend": self.backend_name, "screenshot_scale": self.screenshot_scale,
+            "type_mode": self.type_mode,
             "clipboard": self._clipboard.tool if self._clipboard else None,
         }
 
@@ -232,7 +240,7 @@ class DesktopDriver(BaseDriver):
     def _type(self, backend: InputBackend, text: str) -> ActionResult:
         if not text:
             return ActionResult(detail="nothing to type")
-        if _is_key_typable(text):
+        if self.type_mode == "keys" and _is_key_typable(text):
             backend.type_ascii(text)
             return ActionResult(detail=f"typed {len(text)} chars as keys via {backend.name}")
         if self._clipboard is None:
