@@ -13,7 +13,12 @@ from werkzeug.serving import make_server
 
 from guiagent import Agent, AgentConfig, ModelSettings, OpenAIChatClient, PlaywrightDriver
 from guiagent.protocols.glm41v_pc import Glm41vPcProtocol
-from guiagent.replay import CassetteModelClient, replay_actions, replay_with_model_log
+from guiagent.replay import (
+    CassetteModelClient,
+    render_report,
+    replay_actions,
+    replay_with_model_log,
+)
 from guiagent.runlog import read_run
 from guiagent.testing import ClickOn, Finish, GlmModelServer, Reply, TypeText, plan_answers
 
@@ -177,6 +182,10 @@ def test_replay_on_a_changed_page_stops_at_the_changed_step(site, site_run, tmp_
         with Image.open(out / rel) as image:
             assert image.size == (1280, 720)
     assert site.saved == []  # the actions after the divergence never ran
+    html = render_report(out)  # the replay's report shows the evidence
+    assert "Where the replay diverged" in html
+    for name in ("recorded", "replayed", "diff"):
+        assert f'alt="{name} screenshot of step 2"' in html
 
 
 def test_failed_run_replays_up_to_the_failure(site, tmp_path):
