@@ -151,3 +151,19 @@ def test_open_hands_the_report_to_the_web_browser(tmp_path):
                           env={**os.environ, "BROWSER": browser})
     assert proc.returncode == 0, proc.stderr
     assert opened.read_text() == (run / "report.html").resolve().as_uri()
+
+
+def test_report_embeds_only_files_of_the_run(tmp_path):
+    (tmp_path / "private.txt").write_text("do not embed me")
+    run = synthetic_run(tmp_path / "run")
+    path = run / "steps.jsonl"
+    lines = path.read_text().splitlines(keepends=True)
+    step = json.loads(lines[0])
+    step["screenshot"] = "../private.txt"
+    lines[0] = json.dumps(step) + "\n"
+    path.write_text("".join(lines))
+    html = render_report(run)
+    assert "screenshot missing: ../private.txt" in html
+    assert "ZG8gbm90IGVtYmVkIG1l" not in html  # base64 of the private file
+    with Image.open(write_gif(run)) as gif:
+        assert gif.n_frames == 3

@@ -15,6 +15,7 @@ from PIL import Image, ImageDraw
 from ..errors import ConfigError
 from ..runlog import StepRecord, read_run
 from .marks import draw_marks, label_font, pointer_after, step_marks
+from .report import run_file
 
 GIF_NAME = "run.gif"
 CAPTION_CHARS = 110
@@ -34,8 +35,8 @@ def step_frames(run_dir: str | Path, width: int = 960) -> list[Image.Image]:
     frames: list[Image.Image] = []
     last_point: tuple[float, float] | None = None
     for step in steps:
-        path = run_dir / step.screenshot if step.screenshot else None
-        if path is None or not path.is_file():
+        path = run_file(run_dir, step.screenshot)
+        if path is None:
             continue
         with Image.open(path) as shot:
             image = shot.convert("RGB")

@@ -39,8 +39,18 @@ class StepView:
     evidence: dict[str, str] = field(default_factory=dict)
 
 
-def _file_url(path: Path) -> str | None:
-    if not path.is_file():
+def run_file(run_dir: Path, rel: str | None) -> Path | None:
+    """An existing file of the run; None for paths leading outside it (a log must not
+    make a report embed ~/.ssh/id_rsa)."""
+    if not rel:
+        return None
+    path = run_dir / rel
+    inside = path.resolve().is_relative_to(run_dir.resolve())
+    return path if inside and path.is_file() else None
+
+
+def _file_url(path: Path | None) -> str | None:
+    if path is None:
         return None
     mime = MIME.get(path.suffix.lstrip(".").lower(), "application/octet-stream")
     return f"data:{mime};base64," + base64.b64encode(path.read_bytes()).decode("ascii")
@@ -49,7 +59,7 @@ def _file_url(path: Path) -> str | None:
 def _size(step: StepRecord, path: Path | None) -> tuple[int, int]:
     if step.frame is not None:
         return step.frame.screenshot.width, step.frame.screenshot.height
-    if path is not None and path.is_file():
+    if path is not None:
         with Image.open(path) as image:
             return image.size
     return 1280, 720
@@ -62,14 +72,14 @@ def step_views(run_dir: Path, steps: list[StepRecord],
     views: list[StepView] = []
     last_point: tuple[float, float] | None = None
     for step in steps:
-        path = run_dir / step.screenshot if step.screenshot else None
+        path = run_file(run_dir, step.screenshot)
         width, height = _size(step, path)
         marks = step_marks(step, (width, height), last_point)
         last_point = pointer_after(step, marks, last_point)
         diff = compared.get(step.index)
         evidence = {name: url for name, rel in ((diff or {}).get("evidence") or {}).items()
-                    if isinstance(rel, str) and (url := _file_url(run_dir / rel))}
-        views.append(StepView(step=step, image_url=_file_url(path) if path else None,
+                    if isinstance(rel, str) and (url := _file_url(run_file(run_dir, rel)))}
+        views.append(StepView(step=step, image_url=_file_url(path),
                               width=width, height=height, marks=marks, diff=diff,
                               evidence=evidence))
     return views
