@@ -8,7 +8,9 @@ needs no Python extra and is what many reference agents use.
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import io
 import os
 import subprocess
 import sys
@@ -222,8 +224,9 @@ def _import_pyautogui(display: str):  # noqa: ANN202 - returns the module
     previous = os.environ.get("DISPLAY")
     os.environ["DISPLAY"] = display
     try:
-        with warnings.catch_warnings():
-            # pyscreeze and mouseinfo leave `which` pipes open at import.
+        # pyscreeze and mouseinfo leave `which` pipes open at import, and python-xlib
+        # prints an Xauthority warning on stdout for servers without a cookie.
+        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
             warnings.simplefilter("ignore", ResourceWarning)
             import pyautogui
 
@@ -292,7 +295,8 @@ def _bind_display(display: str) -> None:
     if current is not None and current.get_display_name() == display:
         return
     try:
-        x11._display = Display(display)
+        with contextlib.redirect_stdout(io.StringIO()):
+            x11._display = Display(display)
     except Exception as exc:
         raise DriverError(f"cannot connect to X display {display}: {exc}") from exc
     if current is not None:

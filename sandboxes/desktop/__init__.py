@@ -1,5 +1,6 @@
 """A disposable X11 desktop (Xvfb + openbox) for tests, benchmarks and the CLI."""
 
+from .office import OfficeWindow, start_office, write_profile
 from .probe import ProbeLog, launch_probe
 from .procs import display_processes
 from .windows import activate_window, find_windows, wait_for_window, window_geometry
@@ -7,6 +8,7 @@ from .xvfb import DesktopSandbox, ensure_xauthority, free_displays
 
 __all__ = [
     "DesktopSandbox",
+    "OfficeWindow",
     "ProbeLog",
     "activate_window",
     "display_processes",
@@ -14,6 +16,8 @@ __all__ = [
     "find_windows",
     "free_displays",
     "launch_probe",
+    "start_office",
     "wait_for_window",
     "window_geometry",
+    "write_profile",
 ]
