@@ -52,14 +52,17 @@ def runs(
     for column, justify in (("run", "left"), ("started", "left"), ("kind", "left"),
                             ("outcome", "left"), ("steps", "right"), ("seconds", "right"),
                             ("task", "left")):
-        table.add_column(column, justify=justify, overflow="fold")  # type: ignore[arg-type]
+        table.add_column(column, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+    out = Console(soft_wrap=False)
+    room = max(24, out.width - 90)  # one line per run: the task gets what the rest leaves
     colors = {"done": "green", "answered": "green", "running": "yellow"}
     for run in listing.runs:
         color = colors.get(run.outcome, "red")
         table.add_row(run.path.name, time.strftime("%Y-%m-%d %H:%M", time.localtime(run.started_at)),
                       run.kind, f"[{color}]{run.outcome}[/{color}]", str(run.steps),
-                      f"{run.seconds:.1f}", run.task)
-    Console(soft_wrap=False).print(table)
+                      f"{run.seconds:.1f}",
+                      run.task if len(run.task) <= room else run.task[:room - 1] + "…")
+    out.print(table)
     if not listing.runs:
         err.print(f"no runs in {root}")
     for problem in listing.unreadable:
