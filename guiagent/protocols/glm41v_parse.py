@@ -19,8 +19,21 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..actions import (
-    Action, Answer, Done, Fail, Hover, Key, LeftClick, LeftDoubleClick, LeftDrag, MiddleClick,
-    Point, RightClick, Scroll, Type, Wait,
+    Action,
+    Answer,
+    Done,
+    Fail,
+    Hover,
+    Key,
+    LeftClick,
+    LeftDoubleClick,
+    LeftDrag,
+    MiddleClick,
+    Point,
+    RightClick,
+    Scroll,
+    Type,
+    Wait,
 )
 from ..errors import ActionRefusedError, ModelResponseError
 from ..keys import combo_text, parse_combo
