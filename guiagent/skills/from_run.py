@@ -77,7 +77,7 @@ class _Builder:
                     if option and target:
                         self._flush()
                         self.out.append({"select": {"field": target,
-                                                    "option": self._param(option, target)}})
+                                                    "option": self._param(option, target, "chosen in")}})
                         i += 2
                         continue
                 self._flush()
@@ -133,7 +133,7 @@ class _Builder:
             target["description"] = note
         return target, info
 
-    def _param(self, value: str, target: dict[str, Any]) -> str:
+    def _param(self, value: str, target: dict[str, Any], verb: str = "typed into") -> str:
         """Make a parameter of a value the task mentions; otherwise keep the literal."""
         if len(value.strip()) < 2 or value.casefold() not in self.task:
             return value
@@ -143,7 +143,7 @@ class _Builder:
         while param in self.params:
             param, n = f"{base}_{n}", n + 1
         self.params[param] = {"type": "string", "default": value,
-                              "description": f"typed into {base.replace('_', ' ')}"}
+                              "description": f"{verb} {base.replace('_', ' ')}"}
         return "{{ " + param + " }}"
 
 
