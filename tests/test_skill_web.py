@@ -71,6 +71,16 @@ def test_fill_web_form_fills_the_sandbox_contact_form(sandbox, tmp_path):
         "preferred_contact": "Phone", "terms": True, "newsletter": False}
 
 
+def test_fields_below_the_fold_are_scrolled_to_with_the_wheel(sandbox, tmp_path):
+    with PlaywrightDriver(sandbox.url + "/contact", viewport="1280x360") as driver:
+        result = run_skill(find_skill("fill_web_form"), driver,
+                           {"record": RECORD, "submit": "Send message", "expect": "Thank you"},
+                           run_dir=tmp_path / "run")
+    assert result.outcome == "done", result.error
+    assert sandbox.submissions("contact")[0]["data"]["preferred_contact"] == "Phone"
+    assert any(s.action is not None and s.action.action == "scroll" for s in result.steps)
+
+
 def test_fill_web_form_fills_a_differently_built_form(tmp_path):
     """Same record, other markup: table cells as labels, aria-label, aria-labelledby,
     placeholder only, a radiogroup, wrapping labels, a pre-checked box, other order."""

@@ -10,7 +10,8 @@ from .library import bundled_dir, find_skill, list_skills, skill_files
 from .loader import load_skill, parse_skill
 from .params import resolve_params
 from .runner import SkillRunConfig, SkillRunner, run_skill
-from .schema import Parameter, Skill, Target
+from .schema import Parameter, Skill
+from .target import Target
 
 __all__ = [
     "Box", "Grounding", "GroundingChain", "Miss", "Parameter", "Skill", "SkillRunConfig",

@@ -22,7 +22,7 @@ from ..runlog import ErrorInfo, RunLog, StepRecord
 from .ground_model import ModelGrounder
 from .ground_ocr import ScreenText
 from .grounding import Grounding, GroundingChain, Miss
-from .schema import Purpose, Target
+from .target import Purpose, Target
 from .templating import render_text, render_value
 
 MAX_SCROLLS = 6

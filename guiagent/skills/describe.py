@@ -20,7 +20,7 @@ from ..runlog import StepRecord
 from .dom_js import DESCRIBE_AT
 from .ground_dom import find_elements
 from .ocr import read_lines
-from .schema import Target
+from .target import Target
 
 NEAR_PX = 40
 

@@ -14,13 +14,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..actions import Key, LeftClick, Point, Type
+from ..actions import Key, LeftClick, Point, Scroll, Type
 from ..errors import SkillStepError
-from .context import SkillContext
+from .context import MAX_SCROLLS, SkillContext
 from .dom_js import DATE_ORDER, PICK_CHOICE, STATE
 from .ground_dom import element_grounding
 from .grounding import Grounding
-from .schema import Target
+from .target import Target
 
 TEXT_TYPES = {"", "text", "email", "password", "tel", "url", "search", "number"}
 TRUE_WORDS = {"true", "yes", "on", "1", "checked", "x"}
@@ -114,15 +114,25 @@ def _choose(ctx: SkillContext, g: Grounding, label: str, value: str) -> None:
     handle = g.handle.evaluate_handle(PICK_CHOICE, value).as_element()
     if handle is None:
         raise SkillStepError(f"{label!r}: no choice reads {value!r} in that group")
-    assert ctx.obs is not None
-    choice = element_grounding(handle, ctx.obs.frame, Target(label=value),
-                               f"choice {value!r} of group {label!r}")
-    if not isinstance(choice, Grounding):
-        raise SkillStepError(f"{label!r}: the choice {value!r} is not visible")
+    choice = _in_view(ctx, handle, Target(label=value), f"choice {value!r} of group {label!r}")
     if not (choice.element or {}).get("checked"):
         click(ctx, choice)
     if not handle.evaluate(STATE)["checked"]:
         raise SkillStepError(f"{label!r}: clicked {value!r} but it is not selected")
+
+
+def _in_view(ctx: SkillContext, handle: Any, target: Target, how: str) -> Grounding:
+    """The grounding of an element found inside another, wheel-scrolled into view."""
+    for _ in range(MAX_SCROLLS + 1):
+        found = element_grounding(handle, ctx.observe().frame, target, how)
+        if not isinstance(found, Grounding):
+            raise SkillStepError(f"{target.summary()} is not visible ({found.reason})")
+        if found.offscreen is None:
+            return found
+        direction = "down" if found.offscreen == "below" else "up"
+        ctx.act(Scroll(start_box=Point(x=500, y=500), direction=direction, step=3),
+                note=f"scroll {direction}: {target.summary()} is outside the view")
+    raise SkillStepError(f"{target.summary()} stayed outside the view")
 
 
 def _type_date(ctx: SkillContext, g: Grounding, label: str, value: str) -> None:

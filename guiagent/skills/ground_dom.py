@@ -19,7 +19,7 @@ from ..drivers.base import Driver, Observation
 from ..geometry import ScreenFrame
 from .dom_js import ELEMENT_INFO, SEEN_NAMES, VISUAL_LABEL
 from .grounding import Box, Grounding, Miss
-from .schema import Purpose, Target
+from .target import Purpose, Target
 
 Make = Callable[[Any, bool], Any]  # (page, exact) -> Locator
 CLICK_ROLES = ("button", "link", "menuitem", "tab", "option")

@@ -17,7 +17,7 @@ from ..model import ModelClient
 from ..protocols.glm41v_grounding import grounding_request, parse_grounding
 from ..runlog import Attempt, ErrorInfo
 from .grounding import Box, Grounding, Miss
-from .schema import Purpose, Target
+from .target import Purpose, Target
 
 
 class ModelGrounder:

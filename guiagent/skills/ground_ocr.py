@@ -13,7 +13,7 @@ from ..drivers.base import Driver, Observation
 from ..errors import ConfigError
 from .grounding import Box, Grounding, Miss
 from .ocr import PASSES, OcrLine, TextMatch, match_text, read_lines
-from .schema import Purpose, Target
+from .target import Purpose, Target
 
 AMBIGUITY_MARGIN = 0.02
 GOOD_ENOUGH = 0.95

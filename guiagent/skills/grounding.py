@@ -16,7 +16,7 @@ from pydantic import BaseModel, PrivateAttr
 from ..drivers.base import Driver, Observation
 from ..errors import TargetNotFoundError
 from ..geometry import XY, ScreenFrame
-from .schema import Purpose, Target
+from .target import Purpose, Target
 
 
 class Box(BaseModel):
