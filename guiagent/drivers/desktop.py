@@ -38,7 +38,8 @@ from ..geometry import XY, ResolvedPoint, ScreenFrame, Size
 from ..keys import MODIFIERS, parse_combo
 from .base import ActionResult, BaseDriver, Observation
 from .desktop_clipboard import Clipboard, MissingToolError
-from .desktop_input import InputBackend, PyAutoGuiBackend, XdotoolBackend
+from .desktop_input import InputBackend, XdotoolBackend
+from .desktop_pyautogui import PyAutoGuiBackend
 
 Region = tuple[int, int, int, int]
 PASTE_SETTLE_SECONDS = 0.15
