@@ -1,5 +1,6 @@
 """From a recorded agent run to a skill that runs again without the model."""
 
+import json
 import re
 import subprocess
 import sys
@@ -10,6 +11,7 @@ from contact_plan import CONTACT_PLAN, CONTACT_TASK, CONTACT_VALUES
 
 from guiagent import Agent, AgentConfig, ModelSettings, OpenAIChatClient, PlaywrightDriver
 from guiagent.runlog import read_run
+from guiagent.skills.from_run import skill_from_run
 from guiagent.testing import GlmModelServer, plan_answers
 
 pytestmark = pytest.mark.browser
@@ -75,3 +77,24 @@ def test_from_run_refuses_a_failed_run(tmp_path, recorded_run):
     assert proc.returncode == 2
     assert "only a successful run can become a skill" in proc.stderr
     assert not (tmp_path / "x.yaml").exists()
+
+
+def test_desktop_runs_are_described_by_ocr_of_the_recorded_screenshots(recorded_run, tmp_path):
+    """Without a page to ask (a desktop run), each click is named by the words the recorded
+    screenshot shows at the point: the phrase under it, on its row, or the label above."""
+    run_json = recorded_run / "run.json"
+    record = json.loads(run_json.read_text())
+    record["driver"]["name"] = "desktop"
+    run_json.write_text(json.dumps(record))
+    skill = yaml.safe_load(skill_from_run(recorded_run, name="desktop_contact"))
+    targets = []
+    for step in skill["steps"]:
+        kind, spec = next(iter(step.items()))
+        if kind in ("click", "type") and (spec.get("into") if kind == "type" else spec):
+            target = spec["into"] if kind == "type" else spec
+            targets.append(target.get("text"))
+    assert targets[:2] == ["Full name", "Email address"]  # labels above empty fields
+    assert "Billing" in targets                          # a list item, text left of the click
+    assert "Phone" in targets and "Message" in targets   # a radio's label, a text area's label
+    assert targets[-1] == "Send message"                 # light text on a coloured button
+    assert set(skill["parameters"]) == {"full_name", "email_address"}

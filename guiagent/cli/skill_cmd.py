@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from ..agent import AgentHooks
 from ..errors import ConfigError, GuiAgentError, ModelConnectionError, ModelRequiredError
@@ -33,8 +32,8 @@ class SkillProgress(AgentHooks):
         g = step.extra.get("grounding") or {}
         found = f" [dim]<- {g['grounder']}: {g.get('how', '')}[/dim]" if g else ""
         path = step.extra.get("skill_step", "")
-        where = f"[cyan]skill {path}[/cyan] " if path else ""
-        label = step.answer_text if step.extra.get("kind") != "agent" else ""
+        where = f"[cyan]skill {path}[/cyan] " if path else "[magenta]agent[/magenta] "
+        label = step.answer_text if path and step.extra.get("kind") != "agent" else ""
         what = ": ".join(x for x in (label, step.call or "") if x) or "(no action)"
         error = f" [red]{step.error.type}: {step.error.message}[/red]" if step.error else ""
         err.print(f"[bold]step {step.index}[/bold] {where}{what}{found}{error}", markup=True)
@@ -45,14 +44,13 @@ def list_cmd(path: PathsOpt = None) -> None:
     """List the skills on the search path: --path folders, ./skills, the bundled ones."""
     from ..skills import list_skills
 
-    table = Table("name", "parameters", "description", "file", box=None, pad_edge=False)
     for file, skill in list_skills(path):
         if isinstance(skill, Exception):
-            table.add_row(file.stem, "", f"[red]{skill}[/red]", str(file))
+            out.print(f"[bold]{file.stem}[/bold] [red](cannot load)[/red]\n    {skill}\n")
             continue
         params = ", ".join(n + ("" if p.required else "?") for n, p in skill.parameters.items())
-        table.add_row(skill.name, params, skill.description, str(file))
-    out.print(table)
+        out.print(f"[bold]{skill.name}[/bold] ({params})  [dim]{file}[/dim]\n"
+                  f"    {skill.description}\n")
 
 
 @skill_app.command("check")
@@ -148,8 +146,10 @@ def from_run_cmd(
     url: Annotated[str | None, typer.Option(
         help="Load this URL instead of the recorded one to read the page's labels.")] = None,
 ) -> None:
-    """Turn a successful run into a skill: clicks become described targets, typed task text
-    becomes parameters."""
+    """Turn a successful run into a skill (clicks become described targets).
+
+    Typed text that appears in the run's task becomes a parameter.
+    """
     from ..skills.from_run import skill_from_run
 
     try:

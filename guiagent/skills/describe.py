@@ -19,10 +19,11 @@ from ..geometry import Size
 from ..runlog import StepRecord
 from .dom_js import DESCRIBE_AT
 from .ground_dom import find_elements
-from .ocr import read_lines
+from .ocr import PASSES, read_box, read_lines
 from .target import Target
 
-NEAR_PX = 40
+ROW_PX = 250    # how far along a row a phrase may sit from the click
+ABOVE_PX = 80   # how far above the click a field's label may sit (half a text area)
 
 
 def target_from_dom(info: dict[str, Any]) -> dict[str, Any] | None:
@@ -99,18 +100,51 @@ class DomDescriber:
                 + margin) or info.get("tag") == "label"
 
 
+def _tier(box: tuple[float, float, float, float], x: float, y: float
+          ) -> tuple[int, float] | None:
+    """How well a phrase names the thing clicked at (x, y), lower is better: the phrase
+    under the point (0), one on the same row (1: list items, radio labels), a label just
+    above (3; 2 is reserved for reading the box under the point)."""
+    x1, y1, x2, y2 = box
+    dx = max(x1 - x, 0, x - x2)
+    if y1 - 4 <= y <= y2 + 4 and dx <= ROW_PX:
+        return (0 if dx == 0 else 1), dx
+    if y2 <= y and y - y2 <= ABOVE_PX and x1 <= x + 20 and x2 >= x - 2 * ROW_PX:
+        return 3, (y - y2) + 0.1 * dx
+    return None
+
+
+def _clean(text: str) -> str:
+    """Drop OCR debris (``|``, ``©``, ``{_]``) around the words."""
+    words = [w for w in text.split() if sum(ch.isalnum() for ch in w) >= max(1, len(w) // 2)]
+    while len(words) > 1 and len(words[-1]) == 1:  # a stray letter read from an edge
+        words.pop()
+    return " ".join(words).strip()
+
+
+def _readable(text: str) -> bool:
+    return sum(ch.isalnum() for ch in text) >= 3
+
+
 def text_near_point(run_dir: Path, step: StepRecord) -> str | None:
-    """The OCR phrase at (or nearest to) the step's executed point on its recorded screenshot."""
+    """The words naming what was clicked at the step's point on its recorded screenshot."""
     if not step.screenshot or not step.executed:
         return None
     image = Image.open(run_dir / step.screenshot)
     p = step.executed[0].screenshot
-    best, best_d = None, float(NEAR_PX)
-    for line in read_lines(image):
-        x1, y1, x2, y2 = line.box
-        dx = max(x1 - p.x, 0, p.x - x2)
-        dy = max(y1 - p.y, 0, p.y - y2)
-        d = (dx * dx + dy * dy) ** 0.5
-        if d <= best_d and len(line.text.strip()) > 1:
-            best, best_d = line.text.strip(), d
-    return best
+    candidates: list[tuple[int, float, float, str]] = []
+    for binarise, scale, psm in PASSES[:3]:
+        for line in read_lines(image, binarise=binarise, scale=scale, psm=psm):
+            tier, text = _tier(line.box, p.x, p.y), _clean(line.text)
+            if tier is not None and _readable(text) and line.confidence >= 0.6:
+                candidates.append((*tier, -line.confidence, text))
+    candidates.sort()
+    if candidates and candidates[0][0] <= 1:
+        return candidates[0][3]
+    # Nothing readable on the point's row: read the box under the point on its own
+    # (light text on a coloured button), before falling back to a label above it.
+    text = _clean(read_box(image, (max(0, p.x - 120), max(0, p.y - 14),
+                                   min(image.width, p.x + 120), min(image.height, p.y + 14))))
+    if _readable(text):
+        return text
+    return candidates[0][3] if candidates else None
