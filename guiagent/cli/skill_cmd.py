@@ -33,7 +33,7 @@ class SkillProgress(AgentHooks):
         found = f" [dim]<- {g['grounder']}: {g.get('how', '')}[/dim]" if g else ""
         path = step.extra.get("skill_step", "")
         where = f"[cyan]skill {path}[/cyan] " if path else "[magenta]agent[/magenta] "
-        label = step.answer_text if path and step.extra.get("kind") != "agent" else ""
+        label = step.answer_text.split("\n")[0] if path and step.extra.get("kind") != "agent" else ""
         what = ": ".join(x for x in (label, step.call or "") if x) or "(no action)"
         error = f" [red]{step.error.type}: {step.error.message}[/red]" if step.error else ""
         err.print(f"[bold]step {step.index}[/bold] {where}{what}{found}{error}", markup=True)

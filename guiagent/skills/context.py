@@ -51,7 +51,7 @@ class SkillContext:
         self.path = ""     # the skill step being run, e.g. "3" or "4.2.1"
         self.kind = ""
         self.label = ""    # a human wording of the step
-        self._saved: dict[int, str] = {}
+        self._saved: tuple[Observation, str] | None = None
         self._timings: dict[str, float] = {}
         self._last_misses: list[Miss] = []
 
@@ -172,6 +172,8 @@ class SkillContext:
         if grounding is not None:
             step.extra["grounding"] = json.loads(self.redact(grounding.model_dump_json(
                 exclude_none=True)))
+            sure = "" if grounding.confidence is None else f", confidence {grounding.confidence:g}"
+            step.answer_text += f"\n(found by {grounding.grounder}: {self.redact(grounding.how)}{sure})"
             if self._last_misses:
                 step.extra["misses"] = _misses(self._last_misses)
             self._last_misses = []
@@ -183,11 +185,11 @@ class SkillContext:
         return step
 
     def _screenshot(self, index: int, obs: Observation) -> str:
-        key = id(obs)
-        if key not in self._saved:
-            data, mime = obs.encoded(self.image_format, self.jpeg_quality)
-            self._saved = {key: self.log.save_screenshot(index, data, obs.extension)}
-        return self._saved[key]
+        """Save the observation once; steps decided on the same screen share the file."""
+        if self._saved is None or self._saved[0] is not obs:
+            data, _ = obs.encoded(self.image_format, self.jpeg_quality)
+            self._saved = (obs, self.log.save_screenshot(index, data, obs.extension))
+        return self._saved[1]
 
     def require_browser(self, what: str) -> Any:
         """The page, or a clear error for checks only a browser can make."""
