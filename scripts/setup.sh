@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   chromium                                   # the browser Playwright drives
   xvfb xdotool x11-utils openbox xclip xsel  # the virtual X11 desktop and its input
-  xterm fonts-dejavu-core
+  x11-xserver-utils xterm fonts-dejavu-core  # xrandr for multi-monitor tests
   tesseract-ocr tesseract-ocr-eng            # OCR grounding
   libreoffice-calc libreoffice-writer        # office workflows
 )

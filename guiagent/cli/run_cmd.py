@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated
 
@@ -21,16 +23,30 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 EXIT_DONE, EXIT_NOT_DONE, EXIT_USAGE = 0, 1, 2
 
 
+def desktop_display(display: str | None, size: str, apps: list[str], stack: ExitStack) -> str:
+    """The display to drive: the one given, else a fresh sandbox that ``stack`` tears down.
+
+    guiagent never touches the user's real display unless told to with --display.
+    """
+    if display:
+        return display
+    from ..sandboxes.desktop import DesktopSandbox
+
+    sandbox = stack.enter_context(DesktopSandbox(size=size, apps=[shlex.split(a) for a in apps]))
+    err.print(f"desktop sandbox: DISPLAY={sandbox.display} ({sandbox.size})")
+    return sandbox.display
+
+
 def build_driver(url: str | None, desktop: bool, display: str | None, viewport: str,
-                 headed: bool):  # noqa: ANN201 - returns a Driver
-    """The driver the options ask for."""
+                 headed: bool, *, backend: str = "pyautogui"):  # noqa: ANN201 - returns a Driver
+    """The driver the options ask for (``display`` must be set for a desktop driver)."""
     if desktop:
         try:
             from ..drivers.desktop import DesktopDriver
         except ImportError as exc:
             raise ConfigError(f"the desktop driver is unavailable ({exc}); "
                               "pip install 'guiagent[desktop]'") from exc
-        return DesktopDriver(display=display)
+        return DesktopDriver(display=display, backend=backend)  # type: ignore[arg-type]
     if not url:
         raise ConfigError("give --url URL for a browser run, or --desktop for the X11 desktop")
     from ..drivers.playwright import PlaywrightDriver
@@ -62,7 +78,10 @@ def run(
     task: Annotated[str, typer.Argument(help="What the agent should do, in plain words.")],
     url: Annotated[str | None, typer.Option(help="Page to open (browser run).")] = None,
     desktop: Annotated[bool, typer.Option("--desktop", help="Drive the X11 desktop.")] = False,
-    display: Annotated[str | None, typer.Option(help="X display for --desktop, e.g. :99.")] = None,
+    display: Annotated[str | None, typer.Option(
+        help="X display for --desktop, e.g. :99 [default: a fresh sandbox desktop].")] = None,
+    app: Annotated[list[str] | None, typer.Option(
+        "--app", help="Command to start in the sandbox desktop (repeatable).")] = None,
     model_url: Annotated[str, typer.Option(envvar="GUIAGENT_MODEL_URL",
                                            help="OpenAI-compatible base URL.")] = DEFAULT_BASE_URL,
     model: Annotated[str, typer.Option(envvar="GUIAGENT_MODEL", help="Model name.")] = DEFAULT_MODEL,
@@ -70,7 +89,8 @@ def run(
     max_steps: Annotated[int, typer.Option(min=1, help="Stop after this many steps.")] = 30,
     max_seconds: Annotated[float | None, typer.Option(help="Stop after this much time.")] = None,
     out: Annotated[Path | None, typer.Option(help="The run directory to write.")] = None,
-    viewport: Annotated[str, typer.Option(help="Browser viewport WxH.")] = "1280x720",
+    viewport: Annotated[str, typer.Option(
+        help="Browser viewport, or sandbox desktop size, WxH.")] = "1280x720",
     headed: Annotated[bool, typer.Option("--headed", help="Show the browser window.")] = False,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for one model answer.")] = 300.0,
     retries: Annotated[int, typer.Option(help="Retries on connection errors and 5xx.")] = 3,
@@ -95,18 +115,22 @@ def run(
         min=1, help="Token budget of the answer after a thought cut off by the budget.")] = 1024,
 ) -> None:
     """Run one task with the model driving a browser (--url) or the desktop (--desktop)."""
+    stack = ExitStack()
     try:
         settings = ModelSettings(base_url=model_url, model=model, api_key=api_key,
                                  timeout=timeout, retries=retries,
                                  thinking_max_tokens=thinking_tokens, answer_max_tokens=answer_tokens)
         client = OpenAIChatClient(settings)
+        if desktop:
+            display = desktop_display(display, viewport, app or [], stack)
         driver = build_driver(url, desktop, display, viewport, headed)
         driver, guards, tips = apply_safety(driver, tips, policy=policy, allow_domains=allow_domain,
                                             interactive=interactive, secrets=secret,
                                             secrets_file=secrets_file)
         config = AgentConfig(max_steps=max_steps, max_seconds=max_seconds, run_dir=out,
                              stuck_warn_after=min(stuck_warn, stuck_stop), stuck_stop_after=stuck_stop)
-    except (ConfigError, ValueError) as exc:
+    except (GuiAgentError, ValueError) as exc:
+        stack.close()
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(EXIT_USAGE) from None
     agent = Agent(driver, client, protocol=Glm41vPcProtocol(tips=tips), config=config,
@@ -119,4 +143,5 @@ def run(
         raise typer.Exit(EXIT_USAGE) from None
     finally:
         driver.close()
+        stack.close()
     raise typer.Exit(report(result))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -97,8 +98,9 @@ def run_cmd(
     """Run a skill; DOM and OCR ground its targets, the model fills the gaps if given."""
     from ..skills import SkillRunConfig, SkillRunner, find_skill
     from ..skills.params import parse_assignments, read_params_file
-    from .run_cmd import build_driver
+    from .run_cmd import build_driver, desktop_display
 
+    stack = ExitStack()
     try:
         loaded = find_skill(skill, path)
         values: dict[str, Any] = read_params_file(params_file, loaded) if params_file else {}
@@ -108,17 +110,15 @@ def run_cmd(
             client = OpenAIChatClient(ModelSettings(base_url=model_url, model=model,
                                                     api_key=api_key, retries=retries))
         if desktop:
-            from ..drivers.desktop import DesktopDriver
-
-            driver: Any = DesktopDriver(display=display, backend=input_backend)  # type: ignore[arg-type]
-        else:
-            driver = build_driver(url, desktop, display, viewport, headed)
+            display = desktop_display(display, viewport, [], stack)
+        driver = build_driver(url, desktop, display, viewport, headed, backend=input_backend)
         runner = SkillRunner(driver, client, config=SkillRunConfig(run_dir=out_dir),
                              hooks=[SkillProgress()])
         from ..skills import resolve_params
 
         resolve_params(loaded, values)  # report parameter errors before a browser starts
-    except (ConfigError, ValueError) as exc:
+    except (GuiAgentError, ValueError) as exc:
+        stack.close()
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(EXIT_USAGE) from None
     err.print(f"skill: {loaded.name} ({loaded.source})"
@@ -127,6 +127,7 @@ def run_cmd(
         result = runner.run(loaded, values)
     finally:
         driver.close()
+        stack.close()
     r = result.record
     err.print(f"outcome: [bold]{result.outcome}[/bold] after {r.totals.steps} step(s), "
               f"{r.totals.seconds:.1f}s")

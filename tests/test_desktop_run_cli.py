@@ -1,0 +1,49 @@
+"""`guiagent run --desktop` with no --display runs in a fresh sandbox desktop and cleans it up."""
+
+import json
+import subprocess
+import sys
+import time
+
+import pytest
+from guiagent.sandboxes.desktop.probe import ProbeLog
+from guiagent.sandboxes.desktop.procs import display_processes
+
+from guiagent.testing import GlmModelServer, glm_answer
+
+pytestmark = pytest.mark.desktop
+TEXT = "Grüße aus guiagent — 日本"
+
+
+def test_cli_desktop_run_in_sandbox(tmp_path):
+    log = tmp_path / "probe.jsonl"
+    probe = ProbeLog(log)
+
+    def respond(request):
+        if request.step == 1:  # wait for the app's window, as the model would with WAIT()
+            deadline = time.time() + 30
+            while probe.ready() is None and time.time() < deadline:
+                time.sleep(0.1)
+            left, top, width, height = probe.ready()["text_box"]
+            w, h = request.images[0].size
+            x, y = round((left + width / 2) / w * 1000), round((top + height / 2) / h * 1000)
+            return glm_answer(f"left_click(start_box='[{x},{y}]', element_info='text box')")
+        if request.step == 2:
+            return glm_answer(f"type(content='{TEXT}')")
+        return glm_answer("DONE()")
+
+    out = tmp_path / "run"
+    app = f"{sys.executable} -m guiagent.sandboxes.desktop.probe_app --log {log}"
+    with GlmModelServer(respond) as server:
+        proc = subprocess.run(
+            [sys.executable, "-m", "guiagent.cli.main", "run", "Write the greeting", "--desktop",
+             "--app", app, "--viewport", "1024x768", "--model-url", server.base_url,
+             "--out", str(out)],
+            capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stderr
+    assert probe.text() == TEXT
+    run = json.loads((out / "run.json").read_text())
+    assert run["driver"]["name"] == "desktop" and run["outcome"] == "done"
+    step = json.loads((out / "steps.jsonl").read_text().splitlines()[0])
+    assert step["frame"]["screenshot"] == {"width": 1024, "height": 768}
+    assert display_processes(run["driver"]["display"]) == []
