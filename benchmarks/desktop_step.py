@@ -29,12 +29,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from guiagent.sandboxes.desktop import DesktopSandbox, launch_probe
 from PIL import Image
 
 from guiagent.actions import Key, LeftClick, Point
 from guiagent.drivers.desktop import DesktopDriver
 from guiagent.imaging import encode_image
+from guiagent.sandboxes.desktop import DesktopSandbox, launch_probe
 
 
 def median_ms(fn: Callable[[], object], n: int, warmup: int = 2) -> float:

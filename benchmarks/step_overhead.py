@@ -20,7 +20,6 @@ import io
 import statistics
 import time
 
-from guiagent.sandboxes.web import WebSandbox
 from PIL import Image
 
 from guiagent.actions import Hover, Point
@@ -28,6 +27,7 @@ from guiagent.drivers.playwright import PlaywrightDriver
 from guiagent.imaging import data_url, encode_image, half_size
 from guiagent.protocols.base import HistoryEntry
 from guiagent.protocols.glm41v_pc import Glm41vPcProtocol
+from guiagent.sandboxes.web import WebSandbox
 from guiagent.testing import glm_answer
 
 TASK = "Fill the contact form and send it."

@@ -2,6 +2,7 @@ import os
 import shutil
 
 import pytest
+
 from guiagent.sandboxes.web import WebSandbox
 
 

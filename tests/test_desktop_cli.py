@@ -7,10 +7,10 @@ import time
 
 import pytest
 import typer
-from guiagent.sandboxes.desktop import display_processes
 from typer.testing import CliRunner
 
 from guiagent.cli.sandbox_desktop import register
+from guiagent.sandboxes.desktop import display_processes
 
 pytestmark = pytest.mark.desktop
 

@@ -10,7 +10,6 @@ import subprocess
 import time
 
 import pytest
-from guiagent.sandboxes.desktop import DesktopSandbox, display_processes, launch_probe
 from PIL import ImageChops
 
 from guiagent.actions import (
@@ -28,6 +27,7 @@ from guiagent.actions import (
 from guiagent.drivers.check import check_driver
 from guiagent.drivers.desktop import DesktopDriver
 from guiagent.errors import ConfigError, OffScreenError
+from guiagent.sandboxes.desktop import DesktopSandbox, display_processes, launch_probe
 
 pytestmark = pytest.mark.desktop
 

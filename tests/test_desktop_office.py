@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from guiagent.sandboxes.desktop import DesktopSandbox
-from guiagent.sandboxes.desktop.office import start_office
 from PIL import Image, ImageOps
 
 from guiagent import Agent, AgentConfig, ModelSettings, OpenAIChatClient
 from guiagent.drivers.desktop import DesktopDriver
 from guiagent.runlog import read_run
+from guiagent.sandboxes.desktop import DesktopSandbox
+from guiagent.sandboxes.desktop.office import start_office
 from guiagent.testing import GlmModelServer, ModelRequest, glm_answer
 
 pytestmark = [pytest.mark.desktop, pytest.mark.office]

@@ -6,9 +6,9 @@ import sys
 import time
 
 import pytest
+
 from guiagent.sandboxes.desktop.probe import ProbeLog
 from guiagent.sandboxes.desktop.procs import display_processes
-
 from guiagent.testing import GlmModelServer, glm_answer
 
 pytestmark = pytest.mark.desktop

@@ -8,6 +8,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+from guiagent.errors import ConfigError
 from guiagent.sandboxes.desktop import (
     DesktopSandbox,
     display_processes,
@@ -15,8 +17,6 @@ from guiagent.sandboxes.desktop import (
     window_geometry,
 )
 from guiagent.sandboxes.desktop.xvfb import display_in_use, parse_display
-
-from guiagent.errors import ConfigError
 
 pytestmark = pytest.mark.desktop
 

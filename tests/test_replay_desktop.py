@@ -4,11 +4,11 @@ import subprocess
 import sys
 
 import pytest
-from guiagent.sandboxes.desktop import DesktopSandbox, launch_probe
 
 from guiagent import Agent, AgentConfig, ModelSettings, OpenAIChatClient
 from guiagent.drivers.desktop import DesktopDriver
 from guiagent.runlog import read_run
+from guiagent.sandboxes.desktop import DesktopSandbox, launch_probe
 from guiagent.testing import GlmModelServer, glm_answer
 
 pytestmark = pytest.mark.desktop

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from guiagent.sandboxes.web import WebSandbox
 from typer.testing import CliRunner
 
 from guiagent.cli.sandbox_web import _standalone
+from guiagent.sandboxes.web import WebSandbox
 
 CHROMIUM = os.environ.get("GUIAGENT_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

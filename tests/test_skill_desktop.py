@@ -5,9 +5,9 @@ import subprocess
 import sys
 
 import pytest
-from guiagent.sandboxes.desktop import DesktopSandbox
 
 from guiagent.runlog import read_run
+from guiagent.sandboxes.desktop import DesktopSandbox
 from guiagent.skills import find_skill, run_skill
 
 pytestmark = [pytest.mark.desktop, pytest.mark.office]
