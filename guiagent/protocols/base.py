@@ -7,8 +7,12 @@ so a second model family is one new module.
 
 from __future__ import annotations
 
+import base64
+import io
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+from PIL import Image
 
 from .glm41v_parse import ParsedAnswer
 
@@ -44,3 +48,31 @@ class ProtocolAdapter(Protocol):
 
     def parse(self, content: str, reasoning: str | None = None) -> ParsedAnswer:
         """Parse a raw answer; raise ModelResponseError when no action can be read."""
+
+
+def message_parts(messages: list[dict[str, Any]], *, roles: tuple[str, ...] | None = None,
+                  ) -> tuple[list[str], list[Image.Image], list[str]]:
+    """Texts, decoded ``data:`` images and their MIME types of chat messages, in order.
+
+    Used wherever a request must be read back: the test model server and cassettes.
+    """
+    texts: list[str] = []
+    images: list[Image.Image] = []
+    mimes: list[str] = []
+    for message in messages:
+        if roles is not None and message.get("role", "user") not in roles:
+            continue
+        content = message.get("content")
+        if isinstance(content, str):
+            texts.append(content)
+            continue
+        for part in content or []:
+            if part.get("type") == "text":
+                texts.append(part["text"])
+            elif part.get("type") == "image_url":
+                header, _, b64 = part["image_url"]["url"].partition(",")
+                if not header.startswith("data:"):
+                    continue
+                mimes.append(header.removeprefix("data:").split(";")[0])
+                images.append(Image.open(io.BytesIO(base64.b64decode(b64))).convert("RGB"))
+    return texts, images, mimes

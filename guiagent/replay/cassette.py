@@ -20,9 +20,7 @@ earlier steps as ``step N: ...`` lines (the GLM-4.1V pc protocol).
 
 from __future__ import annotations
 
-import base64
 import difflib
-import io
 import re
 from pathlib import Path
 from typing import Any
@@ -31,6 +29,7 @@ from PIL import Image
 
 from ..errors import CassetteMismatchError, ModelConnectionError, ModelError
 from ..model import DEFAULT_MODEL, ModelReply, ModelSettings
+from ..protocols.base import message_parts
 from ..runlog import ErrorInfo, StepRecord, read_run
 from .diff import DEFAULT_THRESHOLD, DiffResult, image_difference
 from .result import ReplayMismatch
@@ -50,25 +49,12 @@ def history_steps(prompt: str) -> int:
 
 
 def request_parts(messages: list[dict[str, Any]]) -> tuple[str, Image.Image | None]:
-    """The user's text and first (current) image in a chat request."""
-    texts: list[str] = []
-    image: Image.Image | None = None
-    for message in messages:
-        if message.get("role", "user") != "user":
-            continue  # e.g. the assistant prefix of a continued thought
-        content = message.get("content")
-        if isinstance(content, str):
-            texts.append(content)
-            continue
-        for part in content or []:
-            if part.get("type") == "text":
-                texts.append(part["text"])
-            elif part.get("type") == "image_url" and image is None:
-                url = part["image_url"]["url"]
-                if url.startswith("data:"):
-                    raw = base64.b64decode(url.partition(",")[2])
-                    image = Image.open(io.BytesIO(raw)).convert("RGB")
-    return "\n".join(texts), image
+    """The user's text and first (current) image in a chat request.
+
+    Assistant messages (the prefix of a continued thought) are not part of the prompt.
+    """
+    texts, images, _ = message_parts(messages, roles=("user",))
+    return "\n".join(texts), (images[0] if images else None)
 
 
 def prompt_diff(recorded: str, new: str) -> str:

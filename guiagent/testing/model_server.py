@@ -8,8 +8,6 @@ positions or OCR of the screenshot it received).
 
 from __future__ import annotations
 
-import base64
-import io
 import itertools
 import json
 import socket
@@ -24,6 +22,7 @@ from PIL import Image
 from werkzeug.serving import make_server
 
 from ..model import DEFAULT_MODEL
+from ..protocols.base import message_parts
 
 
 @dataclass
@@ -185,19 +184,6 @@ class GlmModelServer:
 
 def decode_request(body: dict[str, Any], index: int) -> ModelRequest:
     """Decode the images and text of a chat-completions body."""
-    texts, images, mimes = [], [], []
-    for message in body.get("messages", []):
-        content = message.get("content")
-        if isinstance(content, str):
-            texts.append(content)
-            continue
-        for part in content or []:
-            if part.get("type") == "text":
-                texts.append(part["text"])
-            elif part.get("type") == "image_url":
-                url = part["image_url"]["url"]
-                header, _, b64 = url.partition(",")
-                mimes.append(header.removeprefix("data:").split(";")[0])
-                images.append(Image.open(io.BytesIO(base64.b64decode(b64))).convert("RGB"))
+    texts, images, mimes = message_parts(body.get("messages", []))
     return ModelRequest(body=body, text="\n".join(texts), images=images, image_mimes=mimes,
                         index=index)
