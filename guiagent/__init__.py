@@ -49,6 +49,8 @@ __version__ = "0.1.0"
 _LAZY = {
     "PlaywrightDriver": "guiagent.drivers.playwright",
     "DesktopDriver": "guiagent.drivers.desktop",
+    "ScriptedDriver": "guiagent.drivers.scripted",
+    "check_driver": "guiagent.drivers.check",
 }
 
 __all__ = [
@@ -58,7 +60,8 @@ __all__ = [
     "MiddleClick", "ModelClient", "ModelConnectionError", "ModelError", "ModelReply",
     "ModelResponseError", "ModelSettings", "Observation", "OffScreenError", "OpenAIChatClient",
     "PlaywrightDriver", "Point", "ResolvedPoint", "RightClick", "RunLog", "RunRecord", "RunResult",
-    "ScreenFrame", "Scroll", "Size", "StepRecord", "Type", "Wait", "read_run",
+    "ScreenFrame", "ScriptedDriver", "Scroll", "Size", "StepRecord", "Type", "Wait", "check_driver",
+    "read_run",
 ]
 
 

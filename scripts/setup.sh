@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   chromium                                   # the browser Playwright drives
   xvfb xdotool x11-utils openbox xclip xsel  # the virtual X11 desktop and its input
-  x11-xserver-utils xterm fonts-dejavu-core  # xrandr for multi-monitor tests
+  x11-xserver-utils x11-apps xterm fonts-dejavu-core  # xrandr (multi-monitor tests), xwd (benchmark baseline)
   tesseract-ocr tesseract-ocr-eng            # OCR grounding
   libreoffice-calc libreoffice-writer        # office workflows
 )
