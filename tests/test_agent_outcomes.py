@@ -81,3 +81,21 @@ def test_cli_exit_status_1_when_not_done(tmp_path):
                               capture_output=True, text=True, timeout=120)
     assert proc.returncode == 1
     assert json.loads((tmp_path / "r" / "run.json").read_text())["outcome"] == "failed"
+
+
+def test_cli_smaller_png_screenshots_keep_clicks_exact(tmp_path):
+    page = ("data:text/html,<body style='margin:0;height:100vh'><script>document.onclick = "
+            "e => document.title = e.clientX + ',' + e.clientY</script></body>")
+    answers = [glm_answer("left_click(start_box='[250,750]')"), glm_answer("DONE()")]
+    with GlmModelServer(answers) as server:
+        proc = subprocess.run([sys.executable, "-m", "guiagent.cli.main", "run", "x", "--url", page,
+                               "--model-url", server.base_url, "--out", str(tmp_path / "r"),
+                               "--image-format", "png", "--max-pixels", str(640 * 360)],
+                              capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert server.requests[0].images[0].size == (640, 360)
+    assert server.requests[0].image_mimes[0] == "image/png"
+    steps = read_run(tmp_path / "r")[1]
+    assert steps[0].screenshot.endswith(".png")
+    assert steps[0].executed[0].screenshot.rounded() == (160, 270)
+    assert steps[1].title == "320,540"  # the page saw the click at the right CSS pixel

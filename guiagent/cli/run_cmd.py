@@ -92,6 +92,11 @@ def run(
     viewport: Annotated[str, typer.Option(
         help="Browser viewport, or sandbox desktop size, WxH.")] = "1280x720",
     headed: Annotated[bool, typer.Option("--headed", help="Show the browser window.")] = False,
+    image_format: Annotated[str, typer.Option(
+        help="How screenshots are sent: jpeg (smaller, faster) or png.")] = "jpeg",
+    max_pixels: Annotated[int | None, typer.Option(
+        min=10_000, help="Scale screenshots down to at most this many pixels before sending "
+        "(fewer visual tokens; clicks stay exact).")] = None,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for one model answer.")] = 300.0,
     retries: Annotated[int, typer.Option(help="Retries on connection errors and 5xx.")] = 3,
     tips: Annotated[str | None, typer.Option(help="Extra tips for the model's prompt.")] = None,
@@ -127,7 +132,10 @@ def run(
         driver, guards, tips = apply_safety(driver, tips, policy=policy, allow_domains=allow_domain,
                                             interactive=interactive, secrets=secret,
                                             secrets_file=secrets_file)
+        if image_format not in ("jpeg", "png"):
+            raise ConfigError(f"--image-format must be jpeg or png, not {image_format!r}")
         config = AgentConfig(max_steps=max_steps, max_seconds=max_seconds, run_dir=out,
+                             image_format=image_format, max_image_pixels=max_pixels,
                              stuck_warn_after=min(stuck_warn, stuck_stop), stuck_stop_after=stuck_stop)
     except (GuiAgentError, ValueError) as exc:
         stack.close()
