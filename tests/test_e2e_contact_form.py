@@ -64,6 +64,9 @@ def test_cli_run_fills_contact_form(sandbox, contact_answers, tmp_path):
     run = json.loads((out / "run.json").read_text())
     assert run["outcome"] == "done"
     assert len((out / "steps.jsonl").read_text().splitlines()) == len(contact_answers)
+    report = (out / "report.html").read_text()
+    assert f"report: {out / 'report.html'}" in proc.stderr
+    assert report.count('data-step="') == len(contact_answers) and "Ada Lovelace" in report
 
 
 def test_cli_unreachable_model_exits_2_and_writes_run_json(sandbox, tmp_path):

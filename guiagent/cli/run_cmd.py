@@ -66,6 +66,12 @@ def report(result: RunResult) -> int:
     if result.answer:
         typer.echo(result.answer)
     err.print(f"run log: {result.run_dir}")
+    try:
+        from ..replay import write_report
+
+        err.print(f"report: {write_report(result.run_dir)}")
+    except GuiAgentError as exc:  # the log itself is complete; the report is a convenience
+        err.print(f"[yellow]no report: {exc}[/yellow]")
     if isinstance(result.error, ModelConnectionError | ConfigError):
         err.print(f"[red]error:[/red] {result.error}")
         return EXIT_USAGE
