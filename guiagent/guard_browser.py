@@ -63,12 +63,12 @@ def domain_allowed(url: str | None, domains: list[str]) -> bool:
 def element_text(page: Any, action: Action, frame: ScreenFrame) -> str:
     """Text of the element a pressing action targets ('' when unknown or not applicable)."""
     focused = isinstance(action, Key) and action.keys in ("enter", "space")
-    if not focused and not isinstance(action, _PRESSING):
-        return ""
     x = y = 0.0
-    if not focused:
-        p = frame.resolve(action.start_box.x, action.start_box.y).surface  # type: ignore[attr-defined]
+    if isinstance(action, _PRESSING):
+        p = frame.resolve(action.start_box.x, action.start_box.y).surface
         x, y = p.x, p.y
+    elif not focused:
+        return ""
     try:
         return str(page.evaluate(_TEXT_JS, [x, y, focused]) or "")
     except Exception:  # noqa: BLE001 - a page in mid-navigation has no answer; '' is safe

@@ -51,6 +51,7 @@ def desktop(
         reported = False
         while not stop.wait(0.2):
             if proc is not None and not reported and proc.poll() is not None:
+                assert command  # proc is only started for a command
                 typer.echo(f"{command[0]} exited with {proc.returncode}; the desktop stays up.",
                            err=True)
                 reported = True

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from PIL import Image
 
@@ -38,15 +38,30 @@ from ..geometry import XY, ResolvedPoint, ScreenFrame, Size
 from ..keys import MODIFIERS, parse_combo
 from .base import ActionResult, BaseDriver, Observation
 from .desktop_clipboard import Clipboard, MissingToolError
-from .desktop_input import InputBackend, XdotoolBackend
+from .desktop_input import Button, InputBackend, XdotoolBackend
 from .desktop_pyautogui import PyAutoGuiBackend
 
 Region = tuple[int, int, int, int]
 PASTE_SETTLE_SECONDS = 0.15
-_CLICKS = {
+if TYPE_CHECKING:
+    from mss.screenshot import ScreenShot
+
+_Click = LeftClick | RightClick | MiddleClick | LeftDoubleClick
+_CLICKS: dict[type[_Click], tuple[Button, int]] = {
     LeftClick: ("left", 1), RightClick: ("right", 1), MiddleClick: ("middle", 1),
     LeftDoubleClick: ("left", 2),
 }
+
+
+class _Capture(Protocol):
+    """What the driver uses of an mss screenshot object (``mss.MSS``; ``MSSBase`` before mss 10)."""
+
+    @property
+    def monitors(self) -> list[dict[str, Any]]: ...
+
+    def grab(self, monitor: dict[str, int], /) -> ScreenShot: ...
+
+    def close(self) -> None: ...
 
 
 def _is_key_typable(text: str) -> bool:
@@ -89,7 +104,7 @@ class DesktopDriver(BaseDriver):
         self.type_mode = type_mode
         self.paste_keys = parse_combo(paste_keys)
         self.settle_seconds = settle_seconds
-        self._sct = None
+        self._sct: _Capture | None = None
         self._backend: InputBackend | None = None
         self._clipboard: Clipboard | None = None
         self._area: dict[str, int] | None = None
@@ -205,7 +220,7 @@ class DesktopDriver(BaseDriver):
         return result
 
     def _dispatch(self, backend: InputBackend, action: Action, frame: ScreenFrame) -> ActionResult:
-        if isinstance(action, tuple(_CLICKS)):
+        if isinstance(action, _Click):
             button, count = _CLICKS[type(action)]
             point = frame.resolve(action.start_box.x, action.start_box.y)
             backend.click(*point.global_.rounded(), button=button, count=count)

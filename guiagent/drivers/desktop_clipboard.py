@@ -33,13 +33,14 @@ class Clipboard:
 
     def __init__(self, env: Mapping[str, str], tool: str | None = None) -> None:
         self.env = dict(env)
-        self.tool = tool or next((t for t in _COMMANDS if shutil.which(t)), None)
-        if self.tool is None:
+        tool = tool or next((t for t in _COMMANDS if shutil.which(t)), None)
+        if tool is None:
             raise MissingToolError(
                 "typing non-ASCII text needs a clipboard tool: apt-get install xclip (or xsel)"
             )
-        if self.tool not in _COMMANDS:
-            raise ConfigError(f"unknown clipboard tool {self.tool!r}: use xclip or xsel")
+        if tool not in _COMMANDS:
+            raise ConfigError(f"unknown clipboard tool {tool!r}: use xclip or xsel")
+        self.tool = tool
 
     def get(self, timeout: float = 5.0) -> str:
         """Current clipboard text ('' when empty)."""

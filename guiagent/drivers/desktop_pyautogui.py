@@ -17,7 +17,7 @@ import sys
 import time
 import warnings
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from ..errors import DriverError
 from .desktop_clipboard import MissingToolError
@@ -33,7 +33,7 @@ class PyAutoGuiBackend:
     def __init__(self, display: str, pause: float = 0.01) -> None:
         self.display = display
         self.pause = pause
-        self._gui = None
+        self._gui: Any = None  # the pyautogui module (untyped), imported on first use
 
     @property
     def gui(self):  # noqa: ANN201 - the pyautogui module, imported late on purpose

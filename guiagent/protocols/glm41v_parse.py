@@ -41,7 +41,7 @@ from ..keys import combo_text, parse_combo
 BEGIN_BOX, END_BOX = "<|begin_of_box|>", "<|end_of_box|>"
 
 # Canonical name -> (class, positional parameter order). Aliases map other spellings.
-_SPEC: dict[str, tuple[type, tuple[str, ...]]] = {
+_SPEC: dict[str, tuple[type[Action], tuple[str, ...]]] = {
     "left_click": (LeftClick, ("start_box", "element_info")),
     "right_click": (RightClick, ("start_box", "element_info")),
     "middle_click": (MiddleClick, ("start_box", "element_info")),
@@ -239,7 +239,7 @@ def _flatten(value: Any) -> list[Any]:
     return [value]
 
 
-def _build(name: str, cls: type, args: dict[str, Any]) -> Action:
+def _build(name: str, cls: type[Action], args: dict[str, Any]) -> Action:
     try:
         for box in ("start_box", "end_box"):
             if box in args:

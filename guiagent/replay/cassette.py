@@ -23,7 +23,7 @@ from __future__ import annotations
 import difflib
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn, TypeGuard
 
 from PIL import Image
 
@@ -32,7 +32,7 @@ from ..model import DEFAULT_MODEL, ModelReply, ModelSettings
 from ..protocols.base import message_parts
 from ..runlog import ErrorInfo, StepRecord, read_run
 from .diff import DEFAULT_THRESHOLD, DiffResult, image_difference
-from .result import ReplayMismatch
+from .result import MismatchKind, ReplayMismatch
 
 _STEP_LINE = re.compile(r"^step (\d+): ", re.MULTILINE)
 DIFF_LINES = 12
@@ -66,7 +66,7 @@ def prompt_diff(recorded: str, new: str) -> str:
     return "\n".join(shown) + (f"\n... {more} more line(s)" if more > 0 else "")
 
 
-def _request_failure(error: ErrorInfo | None) -> bool:
+def _request_failure(error: ErrorInfo | None) -> TypeGuard[ErrorInfo]:
     """True for a request that failed (server, transport), not an answer that did not parse."""
     return error is not None and error.type != "ModelResponseError"
 
@@ -153,7 +153,7 @@ class CassetteModelClient:
                          f"{diff.describe()}; the threshold is {self.threshold:.1%}",
                          score=diff.score)
 
-    def _refuse(self, index: int, kind: str, detail: str, score: float | None = None) -> Any:
-        self.mismatches.append(ReplayMismatch(step=index, kind=kind, detail=detail,  # type: ignore[arg-type]
-                                              score=score))
+    def _refuse(self, index: int, kind: MismatchKind, detail: str,
+                score: float | None = None) -> NoReturn:
+        self.mismatches.append(ReplayMismatch(step=index, kind=kind, detail=detail, score=score))
         raise CassetteMismatchError(f"step {index}: {detail}")

@@ -33,7 +33,7 @@ def driver_for_run(record: RunRecord, *, url: str | None = None, desktop: bool =
             f"this run typed the secret(s) {', '.join(placeholder(n) for n in missing)}; give "
             f"their values with --secret NAME=VALUE, --secrets-file FILE or GUIAGENT_SECRET_NAME")
     assert secrets is not None
-    return SecretsDriver(driver, secrets)  # type: ignore[return-value]
+    return SecretsDriver(driver, secrets)
 
 
 def _driver(record: RunRecord, *, url: str | None, desktop: bool, display: str | None,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
+from typing import Any, Literal
 
 from ..actions import Action, Point, Scroll
 from ..agent import AgentHooks
@@ -124,7 +124,7 @@ class SkillContext:
                 raise TargetNotFoundError(f"{target.summary()} stayed outside the view after "
                                           f"{MAX_SCROLLS} scrolls")
             scrolls += 1
-            direction = "down" if found.offscreen == "below" else "up"
+            direction: Literal["up", "down"] = "down" if found.offscreen == "below" else "up"
             self.act(Scroll(start_box=Point(x=500, y=500), direction=direction, step=3),
                      note=f"scroll {direction}: {target.summary()} is outside the view")
 

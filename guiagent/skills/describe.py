@@ -20,7 +20,7 @@ from ..runlog import StepRecord
 from .dom_js import DESCRIBE_AT
 from .ground_dom import find_elements
 from .ocr import PASSES, read_box, read_lines
-from .target import Target
+from .target import Purpose, Target
 
 ROW_PX = 250    # how far along a row a phrase may sit from the click
 ABOVE_PX = 80   # how far above the click a field's label may sit (half a text area)
@@ -89,7 +89,7 @@ class DomDescriber:
     def _points_back(page: Any, target: dict[str, Any], x: float, y: float,
                      info: dict[str, Any]) -> bool:
         """True if grounding the target on this page finds one element at the point."""
-        purpose = "field" if "label" in target or "placeholder" in target else "click"
+        purpose: Purpose = "field" if "label" in target or "placeholder" in target else "click"
         _, found = find_elements(page, Target(**target), purpose)
         if len(found) != 1:
             return False

@@ -12,7 +12,7 @@ confirm each value took; only reading goes through the DOM, input is real.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from ..actions import Key, LeftClick, Point, Scroll, Type
 from ..errors import SkillStepError
@@ -129,7 +129,7 @@ def _in_view(ctx: SkillContext, handle: Any, target: Target, how: str) -> Ground
             raise SkillStepError(f"{target.summary()} is not visible ({found.reason})")
         if found.offscreen is None:
             return found
-        direction = "down" if found.offscreen == "below" else "up"
+        direction: Literal["up", "down"] = "down" if found.offscreen == "below" else "up"
         ctx.act(Scroll(start_box=Point(x=500, y=500), direction=direction, step=3),
                 note=f"scroll {direction}: {target.summary()} is outside the view")
     raise SkillStepError(f"{target.summary()} stayed outside the view")

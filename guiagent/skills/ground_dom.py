@@ -13,7 +13,7 @@ with the nearest control to its right or below, as the eye does.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from ..drivers.base import Driver, Observation
 from ..geometry import ScreenFrame
@@ -24,6 +24,10 @@ from .target import Purpose, Target
 Make = Callable[[Any, bool], Any]  # (page, exact) -> Locator
 CLICK_ROLES = ("button", "link", "menuitem", "tab", "option")
 MAX_CANDIDATES = 8
+
+
+def _by_role(role: str, name: str) -> Make:
+    return lambda p, ex: p.get_by_role(role, name=name, exact=ex)
 
 
 def _strategies(t: Target, purpose: Purpose) -> list[tuple[str, str, Make | None]]:
@@ -49,8 +53,7 @@ def _strategies(t: Target, purpose: Purpose) -> list[tuple[str, str, Make | None
                     lambda p, ex: p.get_by_placeholder(t.placeholder, exact=ex)))
     text = t.text
     if text and purpose == "click":
-        out += [(f"role {r}", text, lambda p, ex, r=r: p.get_by_role(r, name=text, exact=ex))
-                for r in CLICK_ROLES]
+        out += [(f"role {r}", text, _by_role(r, text)) for r in CLICK_ROLES]
         out += [("label", text, lambda p, ex: p.get_by_label(text, exact=ex)),
                 ("text", text, lambda p, ex: p.get_by_text(text, exact=ex)),
                 ("placeholder", text, lambda p, ex: p.get_by_placeholder(text, exact=ex)),
@@ -117,7 +120,8 @@ def element_grounding(element: Any, frame: ScreenFrame, target: Target, how: str
         return Miss(grounder="dom", reason=f"{how} matched an element without a box")
     info = element.evaluate(ELEMENT_INFO)
     cy = box["y"] + box["height"] / 2
-    offscreen = "above" if cy < 0 else "below" if cy > frame.surface.height else None
+    offscreen: Literal["above", "below"] | None = (
+        "above" if cy < 0 else "below" if cy > frame.surface.height else None)
     model_box = Box.from_surface(frame, box["x"], box["y"], box["width"], box["height"])
     found = Grounding(grounder="dom", target=target.summary(), box=model_box,
                       confidence=confidence, matched=_describe(element, info), how=how,

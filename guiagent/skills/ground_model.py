@@ -64,5 +64,5 @@ class ModelGrounder:
             return Miss(grounder=self.name, reason=f"no box in the answer: {exc}",
                         seen=[repr(reply.content[-200:])])
         box = Box(x1=answer.x1, y1=answer.y1, x2=answer.x2, y2=answer.y2)
-        return Grounding(grounder=self.name, target=target.summary(), box=box, confidence=None,
+        return Grounding(grounder="model", target=target.summary(), box=box, confidence=None,
                          matched=query, how="grounding query")

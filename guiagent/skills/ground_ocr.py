@@ -97,7 +97,7 @@ class OcrGrounder:
                             seen=[f"{m.text!r} at ({m.box[0]:.0f},{m.box[1]:.0f})"
                                   for m in [best, *rivals]])
         box = Box.from_screenshot(obs.frame, *best.box)
-        return Grounding(grounder=self.name, target=target.summary(), box=box,
+        return Grounding(grounder="ocr", target=target.summary(), box=box,
                          confidence=round(min(best.score, 1.0), 3), matched=best.text,
                          how=f"ocr phrase {best.line.text!r} (similarity {best.score:.2f}, "
                              f"tesseract {best.line.confidence:.2f})")

@@ -15,6 +15,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from typing import cast
 
 from PIL import Image, ImageChops, ImageFilter
 
@@ -105,8 +106,9 @@ def read_box(image: Image.Image, box: tuple[float, float, float, float]) -> str:
     Reads what whole-screen passes miss, such as white text on a coloured button.
     """
     pytesseract = _tesseract()
-    crop = image.convert("L").crop(tuple(round(v) for v in box))
-    low, high = crop.getextrema()
+    left, top, right, bottom = box
+    crop = image.convert("L").crop((round(left), round(top), round(right), round(bottom)))
+    low, high = cast(tuple[int, int], crop.getextrema())  # one band: (min, max)
     if high - low < 40:
         return ""
     mid = (low + high) / 2

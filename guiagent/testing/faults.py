@@ -45,6 +45,8 @@ TRANSPORT_FAULTS = ("timeout", "rate_limit", "server_error", "bad_gateway", "una
                     "malformed_json", "drop")
 #: The faults that need the model to be asked again (or to continue).
 ANSWER_FAULTS = ("empty", "truncated", "no_action", "endless_think")
+#: The faults drawn from by default: every one but "ok".
+_FAULTY: tuple[Fault, ...] = tuple(f for f in FAULTS if f != "ok")
 
 NO_ACTION = ("<think>I am not sure what this screen shows.</think><answer>I do not know which "
              "element to use here.\nMemory:\n[]</answer>")
@@ -85,7 +87,7 @@ class FaultInjector:
     def __init__(self, answers: list[str] | Callable[[ModelRequest], str],
                  faults: Iterable[Fault] | Callable[[ModelRequest], Fault] | None = None, *,
                  seed: int | None = None, rate: float = 0.3,
-                 choices: Iterable[Fault] = tuple(f for f in FAULTS if f != "ok"),
+                 choices: Iterable[Fault] = _FAULTY,
                  timeout_delay: float = 1.0, retry_after: float = 1.0) -> None:
         self._answers = answers
         if callable(faults):
