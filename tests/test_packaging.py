@@ -17,3 +17,30 @@ def test_every_package_is_listed_in_pyproject():
             found.add(".".join([prefix, *rel.parts]) if rel.parts else prefix)
     missing = found - listed
     assert not missing, f"add these to [tool.setuptools] packages in pyproject.toml: {sorted(missing)}"
+
+
+def test_wheel_holds_the_data_files(tmp_path):
+    """Build the real wheel: prompts, templates, static files and bundled skills are inside."""
+    import subprocess
+    import sys
+    import zipfile
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
+        capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "BuildBackendWarning" not in proc.stderr, proc.stderr
+    (wheel,) = tmp_path.glob("guiagent-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    expected = {
+        "guiagent/py.typed",
+        "guiagent/prompts/glm41v_pc.txt",
+        "guiagent/drivers/select_shim.js",
+        "guiagent/replay/templates/report.html.j2",
+        "guiagent/sandboxes/web/templates/contact.html",
+        "guiagent/sandboxes/web/static/style.css",
+        "guiagent/skills/bundled/fill_web_form.yaml",
+    }
+    assert expected <= names, sorted(expected - names)
+    metadata = next(n for n in names if n.endswith(".dist-info/METADATA"))
+    assert "License-Expression: Apache-2.0" in zipfile.ZipFile(wheel).read(metadata).decode()
