@@ -4,6 +4,11 @@ It starts the web sandbox, fills its contact form with the bundled
 ``fill_web_form`` skill in headless Chromium (every field found by its label
 through the DOM, every action a real mouse or keyboard event), checks that the
 sandbox recorded the submission, and writes the replay log and its HTML report.
+
+``guiagent demo --agent`` shows the model-driven loop instead, on a machine
+without a GPU: a local stand-in server answers in GLM-4.1V's format (scripted
+from the page's measured element positions, not a model), and the agent talks
+to it through the real OpenAI client, parses, and clicks and types for real.
 """
 
 from __future__ import annotations
@@ -42,8 +47,14 @@ def demo(
     out: Annotated[Path | None, typer.Option(help="Run directory (default runs/demo-<time>).")
                    ] = None,
     headed: Annotated[bool, typer.Option("--headed", help="Show the browser window.")] = False,
+    agent: Annotated[bool, typer.Option(
+        "--agent", help="Run the model-driven agent loop against a local stand-in server that "
+                        "answers in GLM-4.1V's format (scripted, no GPU needed).")] = False,
 ) -> None:
     """Fill the sandbox contact form with a bundled skill (no model needed) and show the log."""
+    if agent:
+        _agent_demo(out or Path("runs") / time.strftime("demo-agent-%Y%m%d-%H%M%S"), headed)
+        return
     from ..drivers.playwright import PlaywrightDriver
     from ..sandboxes.web import WebSandbox
     from ..skills import SkillRunConfig, SkillRunner, find_skill
@@ -88,6 +99,55 @@ def demo(
                   if wrong else "[red]the skill did not finish[/red]")
         raise typer.Exit(EXIT_FAILED)
     err.print("[green]the form was filled and sent; open the report to see every step[/green]")
+
+
+def _agent_demo(run_dir: Path, headed: bool) -> None:
+    """The agent loop end to end, with a scripted GLM-format server standing in for the model."""
+    from ..agent import Agent, AgentConfig
+    from ..drivers.playwright import PlaywrightDriver
+    from ..model import ModelSettings, OpenAIChatClient
+    from ..sandboxes.web import WebSandbox
+    from ..testing import GlmModelServer, plan_answers
+    from ..testing.contact import CONTACT_PLAN, CONTACT_TASK, contact_row_mismatches
+    from .progress import ConsoleProgress
+
+    err.print("guiagent demo --agent: the agent loop fills the sandbox contact form. The model "
+              "is a [bold]scripted stand-in[/bold] that answers in GLM-4.1V's format; for the "
+              "real model, serve it with vLLM and use `guiagent run --model-url`.")
+    # The script is measured on a copy of the sandbox, so the agent's submission is the only one.
+    with WebSandbox() as scratch:
+        answers = plan_answers(scratch.url + "/contact", CONTACT_PLAN)
+    with WebSandbox() as sandbox:
+        url = sandbox.url + "/contact"
+        err.print(f"sandbox form: {url}")
+        with GlmModelServer(answers) as server:
+            err.print(f"stand-in model server: {server.base_url} ({len(answers)} scripted answers)")
+            err.print(f"task: {CONTACT_TASK}")
+            model = OpenAIChatClient(ModelSettings(base_url=server.base_url, retries=0))
+            with PlaywrightDriver(url, headless=not headed) as driver:
+                result = Agent(driver, model, config=AgentConfig(run_dir=run_dir, max_steps=30),
+                               hooks=[ConsoleProgress(err)]).run(CONTACT_TASK)
+        rows = sandbox.submissions("contact")
+    err.print(f"outcome: [bold]{result.outcome}[/bold] after {result.record.totals.steps} "
+              f"step(s), {result.record.totals.seconds:.1f}s")
+    if result.record.error is not None:
+        err.print(f"[red]error:[/red] {result.record.error.message}")
+    typer.echo(f"run log: {result.run_dir}")
+    report = _report(result.run_dir)
+    if report is not None:
+        typer.echo(f"report: {report}")
+    if not rows:
+        err.print("[red]the sandbox recorded no submission[/red]")
+        raise typer.Exit(EXIT_FAILED)
+    typer.echo("submission recorded by the sandbox:")
+    typer.echo(json.dumps(rows[-1], indent=2, ensure_ascii=False))
+    wrong = contact_row_mismatches(rows[-1])
+    if wrong or not result.succeeded:
+        err.print(f"[red]the submission differs from the task in: {', '.join(wrong)}[/red]"
+                  if wrong else "[red]the agent did not report the task done[/red]")
+        raise typer.Exit(EXIT_FAILED)
+    err.print("[green]the agent filled and sent the form; open the report to see every step, "
+              "with the model's answers and the executed points[/green]")
 
 
 def _report(run_dir: Path) -> Path | None:

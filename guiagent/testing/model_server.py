@@ -19,10 +19,10 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, request
 from PIL import Image
-from werkzeug.serving import make_server
 
 from ..model import DEFAULT_MODEL
 from ..protocols.base import message_parts
+from ..serving import ThreadedWsgiServer
 
 
 @dataclass
@@ -99,8 +99,7 @@ class GlmModelServer:
         else:
             self._respond = self.responder
         self._lock = threading.Lock()
-        self._server: Any = None
-        self._thread: threading.Thread | None = None
+        self._server: ThreadedWsgiServer | None = None
 
     @property
     def base_url(self) -> str:
@@ -109,18 +108,15 @@ class GlmModelServer:
 
     def start(self) -> GlmModelServer:
         """Start serving in a background thread."""
-        self._server = make_server(self.host, self.port, self._app(), threaded=True)
-        self.port = self._server.server_port
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True,
-                                        name="glm-model-server")
-        self._thread.start()
+        self._server = ThreadedWsgiServer(self._app(), self.host, self.port,
+                                          name="glm-model-server").start()
+        self.port = self._server.port
         return self
 
     def stop(self) -> None:
         """Stop serving."""
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+            self._server.stop()
             self._server = None
 
     def __enter__(self) -> GlmModelServer:

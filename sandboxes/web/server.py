@@ -9,14 +9,12 @@ UI under test.
 
 from __future__ import annotations
 
-import socket
 import tempfile
-import threading
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from guiagent.serving import ThreadedWsgiServer
 
 from . import store
 from .app import FORMS, create_app
@@ -24,13 +22,6 @@ from .app import FORMS, create_app
 __all__ = ["FORMS", "WebSandbox", "create_app"]
 
 FORM_PATHS = {"contact": "/contact", "login": "/login", "signup": "/signup"}
-
-
-class _QuietHandler(WSGIRequestHandler):
-    """Request handler that drops werkzeug's per-request access log lines."""
-
-    def log_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
 
 
 class WebSandbox:
@@ -58,8 +49,7 @@ class WebSandbox:
         self.log_requests = log_requests
         self._db_path: Path | None = Path(db_path) if db_path is not None else None
         self._tmpdir: tempfile.TemporaryDirectory[str] | None = None
-        self._server: BaseWSGIServer | None = None
-        self._thread: threading.Thread | None = None
+        self._server: ThreadedWsgiServer | None = None
         self.url = ""
 
     @property
@@ -72,7 +62,7 @@ class WebSandbox:
     @property
     def running(self) -> bool:
         """Whether the server thread is serving requests."""
-        return self._thread is not None and self._thread.is_alive()
+        return self._server is not None and self._server.running
 
     def form_urls(self) -> dict[str, str]:
         """Absolute URL of each form page, keyed by form name."""
@@ -85,37 +75,22 @@ class WebSandbox:
         if self._db_path is None:
             self._tmpdir = tempfile.TemporaryDirectory(prefix="guiagent-web-")
             self._db_path = Path(self._tmpdir.name) / "submissions.sqlite3"
-        handler = None if self.log_requests else _QuietHandler
         try:
             app = create_app(self._db_path, username=self.username, password=self.password)
-            # Bind the socket ourselves: when werkzeug binds and the port is taken it
-            # prints to stderr and calls sys.exit(1), which a library must not do.
-            family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-            with socket.create_server((self.host, self.port), family=family) as sock:
-                self._server = make_server(
-                    self.host, sock.getsockname()[1], app, threaded=True,
-                    request_handler=handler, fd=sock.fileno(),
-                )  # werkzeug dups the descriptor, so closing ours is fine
+            server = ThreadedWsgiServer(app, self.host, self.port, name="guiagent-web-sandbox",
+                                        log_requests=self.log_requests).start()
         except BaseException:
             self._cleanup_tmp()
             raise
-        url_host = f"[{self.host}]" if ":" in self.host else self.host
-        self.url = f"http://{url_host}:{self._server.port}"
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="guiagent-web-sandbox", daemon=True
-        )
-        self._thread.start()
+        self._server, self.port = server, server.port
+        self.url = server.origin
         return self
 
     def stop(self) -> None:
         """Stop serving, close the socket and delete a temporary database. Idempotent."""
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+            self._server.stop()
             self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-            self._thread = None
         self._cleanup_tmp()
 
     def _cleanup_tmp(self) -> None:
