@@ -22,7 +22,11 @@ class ConsoleProgress(AgentHooks):
         if step.executed:
             p = step.executed[0]
             where = f" -> ({p.surface.x:.0f},{p.surface.y:.0f})"
-        status = f" [red]{step.error.type}: {step.error.message}[/red]" if step.error else ""
+        # The first line only: a run-ending error is printed in full once, at the end.
+        status = ""
+        if step.error:
+            first = (step.error.message.splitlines() or [""])[0]
+            status = f" [red]{step.error.type}: {first}[/red]"
         retries = f" [yellow]{len(step.attempts) - 1} re-ask(s)[/yellow]" if len(step.attempts) > 1 else ""
         self.console.print(
             f"[bold]step {step.index}[/bold] {what}{where}  "
