@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 
 from PIL import Image
 
@@ -55,3 +56,25 @@ def fit_size(size: Size, max_pixels: int | None) -> Size:
         return size
     scale = (max_pixels / (size.width * size.height)) ** 0.5
     return Size(width=max(1, int(size.width * scale)), height=max(1, int(size.height * scale)))
+
+
+#: GLM-4.1V's image processor: 14 px patches merged 2x2, so one visual token per 28x28 block.
+VISUAL_BLOCK = 28
+#: The family's published processor cap on 2 x height x width (an image is two temporal frames).
+GLM41V_MAX_PIXELS = 9_633_792
+
+
+def visual_tokens(size: Size, max_pixels: int = GLM41V_MAX_PIXELS) -> int:
+    """How many visual tokens GLM-4.1V's processor makes of an image of this size.
+
+    Height and width are rounded to multiples of 28; when 2 x h x w exceeds the cap the
+    image is scaled down (keeping its aspect ratio) to fit. 1280x720 gives 1,196.
+    """
+    block = VISUAL_BLOCK
+    h = max(block, round(size.height / block) * block)
+    w = max(block, round(size.width / block) * block)
+    if 2 * h * w > max_pixels:
+        beta = (2 * size.height * size.width / max_pixels) ** 0.5
+        h = max(block, math.floor(size.height / beta / block) * block)
+        w = max(block, math.floor(size.width / beta / block) * block)
+    return (h // block) * (w // block)

@@ -20,6 +20,8 @@ from typing import Any
 from flask import Flask, Response, jsonify, request
 from PIL import Image
 
+from ..geometry import Size
+from ..imaging import visual_tokens
 from ..model import DEFAULT_MODEL
 from ..protocols.base import message_parts
 from ..serving import ThreadedWsgiServer
@@ -151,13 +153,14 @@ class GlmModelServer:
                                                       "code": reply.status}}),
                                 status=reply.status, mimetype="application/json")
             else:
-                resp = jsonify(self._completion(body, reply))
+                resp = jsonify(self._completion(req, reply))
             resp.headers.update(reply.headers)
             return resp
 
         return app
 
-    def _completion(self, body: dict[str, Any], reply: Reply) -> dict[str, Any]:
+    def _completion(self, req: ModelRequest, reply: Reply) -> dict[str, Any]:
+        body = req.body
         content, reasoning = reply.content, reply.reasoning
         if self.reasoning_field and reasoning is None and "</think>" in content:
             head, _, content = content.partition("</think>")
@@ -167,7 +170,9 @@ class GlmModelServer:
         message: dict[str, Any] = {"role": "assistant", "content": content}
         if reasoning is not None:
             message["reasoning_content"] = reasoning
-        prompt_tokens = len(json.dumps(body.get("messages", ""))) // 4
+        # Usage as vLLM would count it, roughly: GLM-4.1V's visual tokens per image, ~4 chars a token.
+        prompt_tokens = len(req.text) // 4 + sum(
+            visual_tokens(Size(width=im.width, height=im.height)) for im in req.images)
         completion_tokens = max(1, len(reply.content) // 4)
         return {
             "id": f"chatcmpl-{len(self.requests)}", "object": "chat.completion",
