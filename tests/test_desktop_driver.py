@@ -261,7 +261,7 @@ def test_nothing_outlives_the_sandbox_after_pasting(tmp_path):
     with DesktopSandbox(size="800x600") as sandbox:
         probe = launch_probe(sandbox, tmp_path / "events.jsonl")
         for backend in BACKENDS:
-            with DesktopDriver(display=sandbox.display, backend=backend) as drv:
+            with DesktopDriver(display=sandbox.display, backend=backend, clipboard="xclip") as drv:
                 drv.act(Type(content=f"Grüße {backend} "), drv.observe().frame)
         probe.wait_for(lambda ev: probe.text() == "Grüße pyautogui Grüße xdotool ")
         assert probe.text() == "Grüße pyautogui Grüße xdotool "

@@ -10,7 +10,9 @@ Text is pasted through the clipboard, the way GLM-4.1V's authors implement
 one key at a time, text races with the autocompletion of fields such as
 LibreOffice's file name box, which swallowed a letter of a typed path in our
 tests. ``type_mode="keys"`` types single-line printable ASCII as key events
-(for apps that refuse paste, such as terminals) and pastes the rest.
+(for apps that refuse paste, such as terminals) and pastes the rest. With
+python-xlib the driver owns the clipboard itself and waits until the app has
+read the text (:mod:`.desktop_selection`); without it, xclip/xsel and a pause.
 """
 
 from __future__ import annotations
@@ -40,9 +42,12 @@ from .base import ActionResult, BaseDriver, Observation
 from .desktop_clipboard import Clipboard, MissingToolError
 from .desktop_input import Button, InputBackend, XdotoolBackend
 from .desktop_pyautogui import PyAutoGuiBackend
+from .desktop_selection import MAX_BYTES, SelectionOwner, xlib_available
 
 Region = tuple[int, int, int, int]
 PASTE_SETTLE_SECONDS = 0.15
+#: How long a paste may take before the driver reports that no application read the text.
+PASTE_TIMEOUT_SECONDS = 5.0
 if TYPE_CHECKING:
     from mss.screenshot import ScreenShot
 
@@ -86,6 +91,8 @@ class DesktopDriver(BaseDriver):
         type_mode: Literal["paste", "keys"] = "paste",
         paste_keys: str = "ctrl+v",
         settle_seconds: float = 0.0,
+        clipboard: Literal["auto", "xlib", "xclip", "xsel"] = "auto",
+        paste_timeout: float = PASTE_TIMEOUT_SECONDS,
     ) -> None:
         if backend not in ("pyautogui", "xdotool"):
             raise ConfigError(f"unknown desktop backend {backend!r}: use pyautogui or xdotool")
@@ -93,6 +100,10 @@ class DesktopDriver(BaseDriver):
             raise ConfigError("screenshot_scale must be in (0, 1]: screenshots are only shrunk")
         if type_mode not in ("paste", "keys"):
             raise ConfigError(f"unknown type_mode {type_mode!r}: use paste or keys")
+        if clipboard not in ("auto", "xlib", "xclip", "xsel"):
+            raise ConfigError(f"unknown clipboard {clipboard!r}: use auto, xlib, xclip or xsel")
+        if clipboard == "xlib" and not xlib_available():
+            raise MissingToolError("clipboard='xlib' needs python-xlib: pip install 'guiagent[desktop]'")
         if region is not None and (len(region) != 4 or region[2] <= 0 or region[3] <= 0):
             raise ConfigError("region must be (left, top, width, height) with a positive size")
         self.display = display
@@ -104,9 +115,12 @@ class DesktopDriver(BaseDriver):
         self.type_mode = type_mode
         self.paste_keys = parse_combo(paste_keys)
         self.settle_seconds = settle_seconds
+        self.clipboard = clipboard
+        self.paste_timeout = paste_timeout
         self._sct: _Capture | None = None
         self._backend: InputBackend | None = None
         self._clipboard: Clipboard | None = None
+        self._owner: SelectionOwner | None = None
         self._area: dict[str, int] | None = None
 
     # -- lifecycle ---------------------------------------------------------
@@ -147,6 +161,9 @@ class DesktopDriver(BaseDriver):
         if self._backend is not None:
             self._backend.close()
         self._backend = None
+        if self._owner is not None:
+            self._owner.stop()
+        self._owner = None
 
     def describe(self) -> dict:
         """Settings worth recording in run.json."""
@@ -155,7 +172,7 @@ class DesktopDriver(BaseDriver):
             "region": list(self.region) if self.region else None, "area": self._area,
             "backend": self.backend_name, "screenshot_scale": self.screenshot_scale,
             "type_mode": self.type_mode,
-            "clipboard": self._clipboard.tool if self._clipboard else None,
+            "clipboard": self.clipboard,
         }
 
     def _pick_area(self, monitors: list[dict[str, int]]) -> dict[str, int]:
@@ -259,8 +276,12 @@ class DesktopDriver(BaseDriver):
         if self.type_mode == "keys" and _is_key_typable(text):
             backend.type_ascii(text)
             return ActionResult(detail=f"typed {len(text)} chars as keys via {backend.name}")
+        own = self.clipboard == "xlib" or (self.clipboard == "auto" and xlib_available())
+        if own and len(text.encode("utf-8")) <= MAX_BYTES:
+            return self._paste_owned(backend, text)
         if self._clipboard is None:
-            self._clipboard = Clipboard({**os.environ, "DISPLAY": self.display or ""})
+            tool = None if self.clipboard in ("auto", "xlib") else self.clipboard
+            self._clipboard = Clipboard({**os.environ, "DISPLAY": self.display or ""}, tool)
         self._clipboard.set(text)
         backend.press(self.paste_keys)
         # The app fetches the selection after the key; give it time before the clipboard
@@ -270,6 +291,23 @@ class DesktopDriver(BaseDriver):
             detail=f"pasted {len(text)} chars via {self._clipboard.tool} and "
                    f"{'+'.join(self.paste_keys)}"
         )
+
+    def _paste_owned(self, backend: InputBackend, text: str) -> ActionResult:
+        """Own the clipboard with the text, press paste, wait until the app has read it."""
+        if self._owner is not None:
+            self._owner.stop()  # kept serving until now, for a late reader of the last paste
+        self._owner = SelectionOwner(self.display or "", text).start()
+        backend.press(self.paste_keys)
+        keys = "+".join(self.paste_keys)
+        if not self._owner.served.wait(self.paste_timeout):
+            return ActionResult(detail=f"pressed {keys} with {len(text)} chars on the clipboard, "
+                                       f"but no application read them in {self.paste_timeout:g}s "
+                                       "(is a text field focused?)")
+        # The app has the text; it may still be inserting it while it handles the next keys
+        # (LibreOffice's clipboard wait dispatches them), so give it a moment before those.
+        time.sleep(PASTE_SETTLE_SECONDS)
+        return ActionResult(detail=f"pasted {len(text)} chars with {keys}; the application read "
+                                   f"them as {self._owner.targets_served[0]}")
 
 
 def _result(points: list[ResolvedPoint], detail: str) -> ActionResult:

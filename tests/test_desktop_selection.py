@@ -1,0 +1,65 @@
+"""The driver's own clipboard owner: a paste returns only once the application has read it."""
+
+import subprocess
+
+import pytest
+
+from guiagent.actions import Key, Type
+from guiagent.drivers.desktop import DesktopDriver
+from guiagent.drivers.desktop_selection import SelectionOwner
+from guiagent.sandboxes.desktop import DesktopSandbox, launch_probe
+
+pytestmark = pytest.mark.desktop
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    with DesktopSandbox(size="800x600") as sandbox:
+        yield sandbox
+
+
+def xclip_out(sandbox, *target):
+    return subprocess.run(["xclip", "-selection", "clipboard", "-o", *target], env=sandbox.env,
+                          capture_output=True, timeout=10).stdout.decode("utf-8")
+
+
+def test_owner_counts_only_text_reads(sandbox):
+    with SelectionOwner(sandbox.display, "Grüße, €5 日本") as owner:
+        targets = xclip_out(sandbox, "-t", "TARGETS").split()
+        assert "UTF8_STRING" in targets and "STRING" in targets
+        assert not owner.served.is_set()  # asking what is offered is not a paste
+        assert xclip_out(sandbox) == "Grüße, €5 日本"
+        assert owner.served.is_set() and owner.targets_served == ["UTF8_STRING"]
+    assert xclip_out(sandbox) == ""  # stopped: the selection has no owner any more
+
+
+def test_a_new_owner_takes_the_selection_from_the_old(sandbox):
+    with SelectionOwner(sandbox.display, "first") as first, \
+            SelectionOwner(sandbox.display, "second"):
+        assert xclip_out(sandbox) == "second"
+        first.served.wait(0.2)
+        assert first.lost or not first.served.is_set()
+
+
+@pytest.mark.parametrize("clipboard", ["auto", "xclip"])
+def test_type_reports_what_the_application_read(tmp_path, clipboard):
+    with DesktopSandbox(size="800x600") as sandbox:
+        probe = launch_probe(sandbox, tmp_path / "events.jsonl")
+        with DesktopDriver(display=sandbox.display, backend="xdotool", clipboard=clipboard) as drv:
+            frame = drv.observe().frame
+            drv.act(Key(keys="escape"), frame)
+            probe.wait_for(lambda ev: probe.text() == "", timeout=3)
+            results = [drv.act(Type(content=part), frame) for part in ["Ä1 ", "Ö2 ", "Ü3"]]
+            probe.wait_for(lambda ev: probe.text() == "Ä1 Ö2 Ü3", timeout=5)
+        assert probe.text() == "Ä1 Ö2 Ü3"
+    if clipboard == "auto":  # python-xlib is installed: the driver owned the clipboard
+        assert all("the application read them as UTF8_STRING" in r.detail for r in results)
+    else:
+        assert all("via xclip" in r.detail for r in results)
+
+
+def test_a_paste_nobody_reads_is_reported_not_hidden(tmp_path):
+    with DesktopSandbox(size="640x480") as empty, \
+            DesktopDriver(display=empty.display, backend="xdotool", paste_timeout=0.5) as drv:
+        result = drv.act(Type(content="nobody listens"), drv.observe().frame)
+    assert "no application read them in 0.5s" in result.detail
