@@ -50,8 +50,8 @@ def synthetic_run(run_dir, task="Tidy the desk", thinking="I look at the screen.
     return run_dir
 
 
-def cli(*args):
-    env = {**os.environ, "COLUMNS": "200"}
+def cli(*args, columns=200):
+    env = {**os.environ, "COLUMNS": str(columns)}
     return subprocess.run([sys.executable, "-m", "guiagent.cli.main", *map(str, args)],
                           capture_output=True, text=True, timeout=120, env=env)
 
@@ -134,6 +134,18 @@ def test_runs_lists_runs_and_skips_other_directories(tmp_path):
     assert "Tidy the desk" in proc.stdout and "Water the plants" in proc.stdout
     assert proc.stdout.count("done") == 2 and "notes" not in proc.stdout
     assert "20260103-c" in proc.stderr.replace("\n", "") and "not valid JSON" in proc.stderr
+
+
+def test_runs_fit_an_80_column_terminal(tmp_path):
+    synthetic_run(tmp_path / "20260101-a", task="Tidy the desk, then " + "water the plants, " * 8)
+    proc = cli("runs", tmp_path, columns=80)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    header = next(line for line in lines if "outcome" in line)
+    assert all(h in header for h in ("run", "started", "kind", "outcome", "steps", "seconds", "task"))
+    (row,) = [line for line in lines if "20260101-a" in line]
+    assert "done" in row and "Tidy the" in row and row.rstrip().endswith("…")
+    assert max(len(line) for line in lines) <= 80
 
 
 def test_view_of_a_missing_directory_is_a_usage_error(tmp_path):

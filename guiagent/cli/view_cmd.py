@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -48,20 +49,26 @@ def runs(
         err.print(f"[red]error:[/red] {root} is not a directory")
         raise typer.Exit(EXIT_USAGE)
     listing = list_runs(root)
-    table = Table(title=f"runs in {root}", title_justify="left")
-    for column, justify in (("run", "left"), ("started", "left"), ("kind", "left"),
-                            ("outcome", "left"), ("steps", "right"), ("seconds", "right"),
-                            ("task", "left")):
-        table.add_column(column, justify=justify, no_wrap=True)  # type: ignore[arg-type]
     out = Console(soft_wrap=False)
-    room = max(24, out.width - 90)  # one line per run: the task gets what the rest leaves
     colors = {"done": "green", "answered": "green", "running": "yellow"}
-    for run in listing.runs:
-        color = colors.get(run.outcome, "red")
-        table.add_row(run.path.name, time.strftime("%Y-%m-%d %H:%M", time.localtime(run.started_at)),
-                      run.kind, f"[{color}]{run.outcome}[/{color}]", str(run.steps),
-                      f"{run.seconds:.1f}",
-                      run.task if len(run.task) <= room else run.task[:room - 1] + "…")
+    rows = [[run.path.name, time.strftime("%m-%d %H:%M", time.localtime(run.started_at)),
+             run.kind, run.outcome, str(run.steps), f"{run.seconds:.1f}", run.task]
+            for run in listing.runs]
+    headers = ["run", "started", "kind", "outcome", "steps", "seconds", "task"]
+    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
+    widths[0] = min(widths[0], 32)
+    # One line per run: the short columns keep their width and the task gets what they
+    # (and three cells of rule and padding per column) leave of the terminal.
+    room = max(12, out.width - sum(widths[:-1]) - 3 * len(headers))
+    table = Table(title=f"runs in {root}", title_justify="left", box=box.SIMPLE_HEAD)
+    for i, header in enumerate(headers):
+        table.add_column(header, justify="right" if header in ("steps", "seconds") else "left",
+                         no_wrap=True, overflow="ellipsis", min_width=widths[i] if i < 6 else None)
+    for row in rows:
+        color = colors.get(row[3], "red")
+        row[3] = f"[{color}]{row[3]}[/{color}]"
+        row[6] = row[6] if len(row[6]) <= room else row[6][:room - 1] + "…"
+        table.add_row(*row)
     out.print(table)
     if not listing.runs:
         err.print(f"no runs in {root}")
