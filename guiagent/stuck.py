@@ -2,39 +2,48 @@
 
 A model that clicks a dead button keeps clicking it, at the price of a
 multi-second generation per step. :class:`StuckDetector` compares, before each
-action, the action and a cheap fingerprint of the screen (a 64x36 grayscale
-thumbnail) with the previous step's. When the action repeats and the previous
-one changed nothing on screen, a counter grows: at ``warn_after`` the model is
-told (a note in its next prompt); at ``stop_after`` the action is not executed
-and the run ends with outcome ``stuck``.
+action, the action and the screen with the previous step's. When the action
+repeats and the previous one changed nothing on screen, a counter grows: at
+``warn_after`` the model is told (a note in its next prompt); at
+``stop_after`` the action is not executed and the run ends with outcome
+``stuck``.
 
-Screens are compared cell by cell with a tolerance (``max_changed_cells``) so
-that a blinking text caret on a desktop does not count as a change.
+Screens are compared in grayscale, pixel by pixel: one typed character is a
+change (a coarse thumbnail missed it, so typing "a" five times into a field
+looked stuck). The only change ignored is a text caret: when all
+changed pixels fit in a box at most ``CARET_WIDTH`` wide and ``CARET_HEIGHT``
+tall, a blinking caret on a desktop does not count as progress.
 """
 
 from __future__ import annotations
 
-from PIL import Image
+from PIL import Image, ImageChops
 
 from .actions import Action
 from .drivers.base import Observation
 from .hooks import AgentHooks, StopRun, add_note
 from .runlog import StepRecord
 
-THUMB = (64, 36)
+#: Pixels a change may span and still be a blinking caret, not progress (a glyph is wider).
+CARET_WIDTH, CARET_HEIGHT = 4, 48
+#: Grayscale levels (of 255) below which a pixel counts as unchanged (JPEG noise).
+LEVEL = 40
 
 
-def fingerprint(image: Image.Image) -> bytes:
-    """A 64x36 grayscale thumbnail of the screen, as bytes."""
-    return image.convert("L").resize(THUMB, Image.Resampling.BILINEAR).tobytes()
+def fingerprint(image: Image.Image) -> Image.Image:
+    """The screen as compared: grayscale, full size (a caret and a glyph differ by pixels)."""
+    return image.convert("L")
 
 
-def screens_differ(a: bytes, b: bytes, *, level: int = 8, max_changed_cells: int = 2) -> bool:
-    """True when more than ``max_changed_cells`` cells differ by more than ``level`` (of 255)."""
-    if len(a) != len(b):
+def screens_differ(a: Image.Image, b: Image.Image, *, level: int = LEVEL) -> bool:
+    """True unless the screens are the same but for, at most, a caret-sized spot."""
+    if a.size != b.size:
         return True
-    changed = sum(1 for x, y in zip(a, b, strict=True) if abs(x - y) > level)
-    return changed > max_changed_cells
+    box = ImageChops.difference(a, b).point(lambda v: 255 if v > level else 0).getbbox()
+    if box is None:
+        return False
+    left, top, right, bottom = box
+    return right - left > CARET_WIDTH or bottom - top > CARET_HEIGHT
 
 
 def same_action(a: Action, b: Action, tolerance: float = 10.0) -> bool:
@@ -55,14 +64,14 @@ def same_action(a: Action, b: Action, tolerance: float = 10.0) -> bool:
 class StuckDetector(AgentHooks):
     """Warns the model, then stops the run, when an action repeats without effect."""
 
-    def __init__(self, warn_after: int = 3, stop_after: int = 5, *, tolerance: float = 10.0,
-                 max_changed_cells: int = 2) -> None:
+    def __init__(self, warn_after: int = 3, stop_after: int = 5, *,
+                 tolerance: float = 10.0) -> None:
         if not 1 <= warn_after <= stop_after:
             raise ValueError("stuck detection needs 1 <= warn_after <= stop_after")
         self.warn_after, self.stop_after = warn_after, stop_after
-        self.tolerance, self.max_changed_cells = tolerance, max_changed_cells
+        self.tolerance = tolerance
         self.repeats = 0
-        self._last: tuple[Action, bytes] | None = None
+        self._last: tuple[Action, Image.Image] | None = None
 
     def on_run_start(self, driver: object) -> None:
         """A new run: forget the last one."""
@@ -73,7 +82,7 @@ class StuckDetector(AgentHooks):
         screen = fingerprint(observation.pil())
         last = self._last
         if last is not None and same_action(last[0], action, self.tolerance) and not screens_differ(
-                last[1], screen, max_changed_cells=self.max_changed_cells):
+                last[1], screen):
             self.repeats += 1
         else:
             self.repeats = 1

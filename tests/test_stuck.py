@@ -76,6 +76,17 @@ def test_screen_comparison_tolerates_a_caret_but_not_a_change():
     assert screens_differ(fingerprint(base), fingerprint(dialog))
 
 
+def test_one_more_typed_character_is_a_change():
+    """A coarse thumbnail missed this: the field gains one small letter and nothing else."""
+    field = Image.new("RGB", (1280, 720), "white")
+    ImageDraw.Draw(field).rectangle((300, 200, 700, 230), outline="gray")
+    ImageDraw.Draw(field).text((305, 208), "aaaa", fill="black")
+    more = field.copy()
+    ImageDraw.Draw(more).text((305, 208), "aaaaa", fill="black")
+    assert screens_differ(fingerprint(field), fingerprint(more))
+    assert not screens_differ(fingerprint(field), fingerprint(field.copy()))
+
+
 def test_same_action_ignores_element_info_and_small_jitter():
     a = LeftClick(start_box=Point(x=300, y=400), element_info="Menu")
     assert same_action(a, LeftClick(start_box=Point(x=309, y=391)))
