@@ -22,6 +22,7 @@ import typer
 from rich.console import Console
 
 from ..errors import GuiAgentError
+from ..runlog import RunRecord
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 EXIT_OK, EXIT_FAILED = 0, 1
@@ -79,26 +80,11 @@ def demo(
         finally:
             driver.close()
         rows = sandbox.submissions("contact")
-    err.print(f"outcome: [bold]{result.outcome}[/bold] after {result.record.totals.steps} "
-              f"step(s), {result.record.totals.seconds:.1f}s")
-    if result.error is not None:
-        err.print(f"[red]error:[/red] {result.record.error.message if result.record.error else ''}")
-    typer.echo(f"run log: {result.run_dir}")
-    report = _report(result.run_dir)
-    if report is not None:
-        typer.echo(f"report: {report}")
-    if not rows:
-        err.print("[red]the sandbox recorded no submission[/red]")
-        raise typer.Exit(EXIT_FAILED)
-    typer.echo("submission recorded by the sandbox:")
-    typer.echo(json.dumps(rows[-1], indent=2, ensure_ascii=False))
     wrong = [label for label, name in SANDBOX_FIELDS.items()
-             if rows[-1]["data"].get(name) != DEMO_RECORD[label]]
-    if wrong or result.outcome != "done":
-        err.print(f"[red]the submission differs from the record in: {', '.join(wrong)}[/red]"
-                  if wrong else "[red]the skill did not finish[/red]")
-        raise typer.Exit(EXIT_FAILED)
-    err.print("[green]the form was filled and sent; open the report to see every step[/green]")
+             if rows and rows[-1]["data"].get(name) != DEMO_RECORD[label]]
+    _conclude(result.record, result.run_dir, rows, wrong, finished=result.outcome == "done",
+              unfinished="the skill did not finish",
+              success="the form was filled and sent; open the report to see every step")
 
 
 def _agent_demo(run_dir: Path, headed: bool) -> None:
@@ -128,12 +114,22 @@ def _agent_demo(run_dir: Path, headed: bool) -> None:
                 result = Agent(driver, model, config=AgentConfig(run_dir=run_dir, max_steps=30),
                                hooks=[ConsoleProgress(err)]).run(CONTACT_TASK)
         rows = sandbox.submissions("contact")
-    err.print(f"outcome: [bold]{result.outcome}[/bold] after {result.record.totals.steps} "
-              f"step(s), {result.record.totals.seconds:.1f}s")
-    if result.record.error is not None:
-        err.print(f"[red]error:[/red] {result.record.error.message}")
-    typer.echo(f"run log: {result.run_dir}")
-    report = _report(result.run_dir)
+    _conclude(result.record, result.run_dir, rows,
+              contact_row_mismatches(rows[-1]) if rows else [], finished=result.succeeded,
+              unfinished="the agent did not report the task done",
+              success="the agent filled and sent the form; open the report to see every step, "
+                      "with the model's answers and the executed points")
+
+
+def _conclude(record: RunRecord, run_dir: Path, rows: list[dict[str, Any]], wrong: list[str], *,
+              finished: bool, unfinished: str, success: str) -> None:
+    """Print the outcome, the log and the recorded submission; exit 1 unless all is right."""
+    err.print(f"outcome: [bold]{record.outcome}[/bold] after {record.totals.steps} step(s), "
+              f"{record.totals.seconds:.1f}s")
+    if record.error is not None:
+        err.print(f"[red]error:[/red] {record.error.message}")
+    typer.echo(f"run log: {run_dir}")
+    report = _report(run_dir)
     if report is not None:
         typer.echo(f"report: {report}")
     if not rows:
@@ -141,13 +137,11 @@ def _agent_demo(run_dir: Path, headed: bool) -> None:
         raise typer.Exit(EXIT_FAILED)
     typer.echo("submission recorded by the sandbox:")
     typer.echo(json.dumps(rows[-1], indent=2, ensure_ascii=False))
-    wrong = contact_row_mismatches(rows[-1])
-    if wrong or not result.succeeded:
-        err.print(f"[red]the submission differs from the task in: {', '.join(wrong)}[/red]"
-                  if wrong else "[red]the agent did not report the task done[/red]")
+    if wrong or not finished:
+        err.print(f"[red]the submission differs in: {', '.join(wrong)}[/red]" if wrong
+                  else f"[red]{unfinished}[/red]")
         raise typer.Exit(EXIT_FAILED)
-    err.print("[green]the agent filled and sent the form; open the report to see every step, "
-              "with the model's answers and the executed points[/green]")
+    err.print(f"[green]{success}[/green]")
 
 
 def _report(run_dir: Path) -> Path | None:
