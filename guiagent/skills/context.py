@@ -20,7 +20,7 @@ from ..drivers.base import ActionResult, Driver, Observation
 from ..errors import ConfigError, TargetNotFoundError
 from ..runlog import ErrorInfo, RunLog, StepRecord
 from .ground_model import ModelGrounder
-from .ground_ocr import ScreenText
+from .ground_ocr import GOOD_ENOUGH, ScreenText
 from .grounding import Grounding, GroundingChain, Miss
 from .target import Purpose, Target
 from .templating import render_text, render_value
@@ -97,7 +97,10 @@ class SkillContext:
 
         A menu or dropdown may still be opening when the screenshot is taken, so
         DOM and OCR are asked again on fresh screenshots for ``settle_seconds``
-        before the model (if any) is asked and a miss becomes an error.
+        before the model (if any) is asked and a miss becomes an error. A fuzzy
+        OCR reading is only taken once that time is up: while a list opens, other
+        words on screen can read like the option (a typed path "note.txt" for
+        "Text (.txt)", seen in CI), and the option itself reads exactly.
         """
         scrolls, deadline = 0, time.monotonic() + self.settle_seconds
         while True:
@@ -117,6 +120,10 @@ class SkillContext:
                 raise
             finally:
                 self._timings["ground"] = self._timings.get("ground", 0) + time.perf_counter() - t0
+            if not last and found.grounder == "ocr" and (found.confidence or 0) < GOOD_ENOUGH:
+                time.sleep(0.25)
+                self.observe(fresh=True)
+                continue
             if found.offscreen is None:
                 self._last_misses = misses
                 return found
