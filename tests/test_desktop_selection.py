@@ -23,8 +23,12 @@ def xclip_out(sandbox, *target):
                           capture_output=True, timeout=10).stdout.decode("utf-8")
 
 
-def test_owner_counts_only_text_reads(sandbox):
+def test_owner_counts_only_text_reads_after_it_is_armed(sandbox):
     with SelectionOwner(sandbox.display, "Grüße, €5 日本") as owner:
+        # A clipboard manager reads each new selection before any paste key is pressed.
+        assert xclip_out(sandbox) == "Grüße, €5 日本"
+        assert not owner.served.is_set()
+        owner.arm()
         targets = xclip_out(sandbox, "-t", "TARGETS").split()
         assert "UTF8_STRING" in targets and "STRING" in targets
         assert not owner.served.is_set()  # asking what is offered is not a paste

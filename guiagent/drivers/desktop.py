@@ -297,6 +297,7 @@ class DesktopDriver(BaseDriver):
         if self._owner is not None:
             self._owner.stop()  # kept serving until now, for a late reader of the last paste
         self._owner = SelectionOwner(self.display or "", text).start()
+        self._owner.arm()
         backend.press(self.paste_keys)
         keys = "+".join(self.paste_keys)
         if not self._owner.served.wait(self.paste_timeout):

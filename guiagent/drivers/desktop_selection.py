@@ -9,7 +9,9 @@ thread of its own (with its own X connection, as python-xlib is not
 thread-safe) and sets :attr:`~SelectionOwner.served` once a text target has
 been written to the requesting window, so the driver waits exactly as long as
 the paste needs. It keeps serving until it is stopped or another client takes
-the selection, so a late request still gets the right text.
+the selection, so a late request still gets the right text. Reads before
+:meth:`~SelectionOwner.arm` (the moment before the paste key) do not count: a
+clipboard manager on a real desktop reads every new selection at once.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ class SelectionOwner:
     def __init__(self, display: str, text: str, selection: str = "CLIPBOARD") -> None:
         self.display, self.text, self.selection = display, text, selection
         self.served = threading.Event()
+        self.armed = threading.Event()
         self.targets_served: list[str] = []
         self.lost = False
         self._stop = threading.Event()
@@ -80,6 +83,10 @@ class SelectionOwner:
                                         name="guiagent-clipboard", daemon=True)
         self._thread.start()
         return self
+
+    def arm(self) -> None:
+        """From now on a text read sets :attr:`served` (call it just before the paste key)."""
+        self.armed.set()
 
     def stop(self) -> None:
         """Stop serving (the selection then has no owner). Idempotent."""
@@ -139,6 +146,6 @@ class SelectionOwner:
                                         property=prop)
         event.requestor.send_event(notify, event_mask=0, propagate=False)
         conn.flush()
-        if text_sent:
+        if text_sent and self.armed.is_set():
             self.targets_served.append(target or "?")
             self.served.set()
