@@ -15,7 +15,8 @@ pytestmark = pytest.mark.desktop
 TEXT = "Grüße aus guiagent — 日本"
 
 
-def test_cli_desktop_run_in_sandbox(tmp_path):
+@pytest.mark.parametrize("backend", ["pyautogui", "xdotool"])
+def test_cli_desktop_run_in_sandbox(tmp_path, backend):
     log = tmp_path / "probe.jsonl"
     probe = ProbeLog(log)
 
@@ -38,12 +39,22 @@ def test_cli_desktop_run_in_sandbox(tmp_path):
         proc = subprocess.run(
             [sys.executable, "-m", "guiagent.cli.main", "run", "Write the greeting", "--desktop",
              "--app", app, "--viewport", "1024x768", "--model-url", server.base_url,
-             "--out", str(out)],
+             "--input", backend, "--out", str(out)],
             capture_output=True, text=True, timeout=180)
     assert proc.returncode == 0, proc.stderr
     assert probe.text() == TEXT
     run = json.loads((out / "run.json").read_text())
     assert run["driver"]["name"] == "desktop" and run["outcome"] == "done"
+    assert run["driver"]["backend"] == backend
     step = json.loads((out / "steps.jsonl").read_text().splitlines()[0])
     assert step["frame"]["screenshot"] == {"width": 1024, "height": 768}
     assert display_processes(run["driver"]["display"]) == []
+
+
+def test_cli_unknown_input_backend_is_a_usage_error(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "guiagent.cli.main", "run", "x", "--desktop", "--display", ":1",
+         "--input", "robot", "--out", str(tmp_path / "run")],
+        capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert "unknown desktop backend 'robot'" in proc.stderr

@@ -88,6 +88,8 @@ def run(
         help="X display for --desktop, e.g. :99 [default: a fresh sandbox desktop].")] = None,
     app: Annotated[list[str] | None, typer.Option(
         "--app", help="Command to start in the sandbox desktop (repeatable).")] = None,
+    input_backend: Annotated[str, typer.Option(
+        "--input", help="Desktop input: pyautogui or xdotool.")] = "pyautogui",
     model_url: Annotated[str, typer.Option(envvar="GUIAGENT_MODEL_URL",
                                            help="OpenAI-compatible base URL.")] = DEFAULT_BASE_URL,
     model: Annotated[str, typer.Option(envvar="GUIAGENT_MODEL", help="Model name.")] = DEFAULT_MODEL,
@@ -134,7 +136,7 @@ def run(
         client = OpenAIChatClient(settings)
         if desktop:
             display = desktop_display(display, viewport, app or [], stack)
-        driver = build_driver(url, desktop, display, viewport, headed)
+        driver = build_driver(url, desktop, display, viewport, headed, backend=input_backend)
         driver, guards, tips = apply_safety(driver, tips, policy=policy, allow_domains=allow_domain,
                                             interactive=interactive, secrets=secret,
                                             secrets_file=secrets_file)
