@@ -42,5 +42,6 @@ def test_wheel_holds_the_data_files(tmp_path):
         "guiagent/skills/bundled/fill_web_form.yaml",
     }
     assert expected <= names, sorted(expected - names)
+    assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names), sorted(names)
     metadata = next(n for n in names if n.endswith(".dist-info/METADATA"))
     assert "License-Expression: Apache-2.0" in zipfile.ZipFile(wheel).read(metadata).decode()
