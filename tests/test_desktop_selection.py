@@ -1,6 +1,7 @@
 """The driver's own clipboard owner: a paste returns only once the application has read it."""
 
 import subprocess
+import time
 
 import pytest
 
@@ -24,25 +25,35 @@ def xclip_out(sandbox, *target):
 
 
 def test_owner_counts_only_text_reads_after_it_is_armed(sandbox):
-    with SelectionOwner(sandbox.display, "Grüße, €5 日本") as owner:
+    with SelectionOwner(sandbox.display) as owner:
+        offer = owner.offer("Grüße, €5 日本")
         # A clipboard manager reads each new selection before any paste key is pressed.
         assert xclip_out(sandbox) == "Grüße, €5 日本"
-        assert not owner.served.is_set()
-        owner.arm()
+        assert not offer.served.is_set()
+        offer.arm()
         targets = xclip_out(sandbox, "-t", "TARGETS").split()
         assert "UTF8_STRING" in targets and "STRING" in targets
-        assert not owner.served.is_set()  # asking what is offered is not a paste
+        assert not offer.served.is_set()  # asking what is offered is not a paste
         assert xclip_out(sandbox) == "Grüße, €5 日本"
-        assert owner.served.is_set() and owner.targets_served == ["UTF8_STRING"]
+        assert offer.served.is_set() and offer.targets_served == ["UTF8_STRING"]
     assert xclip_out(sandbox) == ""  # stopped: the selection has no owner any more
 
 
-def test_a_new_owner_takes_the_selection_from_the_old(sandbox):
-    with SelectionOwner(sandbox.display, "first") as first, \
-            SelectionOwner(sandbox.display, "second"):
+def test_each_offer_replaces_the_last_and_another_client_takes_over(sandbox):
+    with SelectionOwner(sandbox.display) as owner:
+        first = owner.offer("first")
+        second = owner.offer("second")
         assert xclip_out(sandbox) == "second"
-        first.served.wait(0.2)
-        assert first.lost or not first.served.is_set()
+        assert owner.current is second and owner.current is not first
+        subprocess.run(["xclip", "-selection", "clipboard", "-in"], input=b"theirs",
+                       env=sandbox.env, timeout=10, check=True)
+        assert xclip_out(sandbox) == "theirs"
+        deadline = time.monotonic() + 3
+        while not second.lost and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert second.lost and owner.current is None
+        third = owner.offer("mine again")  # the owner keeps working after losing it
+        assert xclip_out(sandbox) == "mine again" and owner.current is third
 
 
 @pytest.mark.parametrize("clipboard", ["auto", "xclip"])

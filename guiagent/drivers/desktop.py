@@ -116,6 +116,7 @@ class DesktopDriver(BaseDriver):
         self.paste_keys = parse_combo(paste_keys)
         self.settle_seconds = settle_seconds
         self.clipboard = clipboard
+        self._own_clipboard = clipboard == "xlib" or (clipboard == "auto" and xlib_available())
         self.paste_timeout = paste_timeout
         self._sct: _Capture | None = None
         self._backend: InputBackend | None = None
@@ -276,8 +277,7 @@ class DesktopDriver(BaseDriver):
         if self.type_mode == "keys" and _is_key_typable(text):
             backend.type_ascii(text)
             return ActionResult(detail=f"typed {len(text)} chars as keys via {backend.name}")
-        own = self.clipboard == "xlib" or (self.clipboard == "auto" and xlib_available())
-        if own and len(text.encode("utf-8")) <= MAX_BYTES:
+        if self._own_clipboard and len(text.encode("utf-8")) <= MAX_BYTES:
             return self._paste_owned(backend, text)
         if self._clipboard is None:
             tool = None if self.clipboard in ("auto", "xlib") else self.clipboard
@@ -293,14 +293,14 @@ class DesktopDriver(BaseDriver):
         )
 
     def _paste_owned(self, backend: InputBackend, text: str) -> ActionResult:
-        """Own the clipboard with the text, press paste, wait until the app has read it."""
-        if self._owner is not None:
-            self._owner.stop()  # kept serving until now, for a late reader of the last paste
-        self._owner = SelectionOwner(self.display or "", text).start()
-        self._owner.arm()
+        """Offer the text on the clipboard, press paste, wait until the app has read it."""
+        if self._owner is None:
+            self._owner = SelectionOwner(self.display or "").start()
+        offer = self._owner.offer(text)
+        offer.arm()
         backend.press(self.paste_keys)
         keys = "+".join(self.paste_keys)
-        if not self._owner.served.wait(self.paste_timeout):
+        if not offer.served.wait(self.paste_timeout):
             return ActionResult(detail=f"pressed {keys} with {len(text)} chars on the clipboard, "
                                        f"but no application read them in {self.paste_timeout:g}s "
                                        "(is a text field focused?)")
@@ -308,7 +308,7 @@ class DesktopDriver(BaseDriver):
         # (LibreOffice's clipboard wait dispatches them), so give it a moment before those.
         time.sleep(PASTE_SETTLE_SECONDS)
         return ActionResult(detail=f"pasted {len(text)} chars with {keys}; the application read "
-                                   f"them as {self._owner.targets_served[0]}")
+                                   f"them as {offer.targets_served[0]}")
 
 
 def _result(points: list[ResolvedPoint], detail: str) -> ActionResult:
