@@ -17,7 +17,8 @@ from typing import Any
 from flask import Flask, abort, jsonify, redirect, render_template, request, session, url_for
 from werkzeug.datastructures import MultiDict
 
-from . import store
+from . import records, store
+from .account import bp as account_bp
 
 TOPICS = ("Support", "Sales", "Billing", "Other")
 CONTACT_METHODS = ("Email", "Phone")
@@ -74,6 +75,11 @@ def _signup_step1_errors(data: dict[str, Any]) -> list[str]:
     return errors
 
 
+def _safe_next(target: str) -> str:
+    """Only a path on this site may be returned to after login (no open redirect)."""
+    return target if target.startswith("/") and target[1:2] not in ("/", "\\") else ""
+
+
 def _stored(db_path: Path, sid: int, form: str) -> dict[str, Any]:
     """Fetch a submission for a confirmation page, 404 if it is missing or of another form."""
     row = store.get_submission(db_path, sid)
@@ -92,11 +98,13 @@ def create_app(
     """
     db = Path(db_path)
     store.init_db(db)
+    records.init(db)
     app = Flask(__name__)
     # A fresh key per app: sessions only need to survive one sandbox lifetime.
     app.secret_key = secrets.token_hex(16)
     app.config["SANDBOX_DB"] = db
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep form field order
+    app.register_blueprint(account_bp)
 
     @app.get("/")
     def index() -> str:
@@ -121,8 +129,9 @@ def create_app(
 
     @app.route("/login", methods=["GET", "POST"])
     def login() -> Any:
+        target = _safe_next(request.values.get("next", ""))
         if request.method == "GET":
-            return render_template("login.html", error=None, username="")
+            return render_template("login.html", error=None, username="", next=target)
         user = request.form.get("username", "").strip()
         ok = secrets.compare_digest(user, username) and secrets.compare_digest(
             request.form.get("password", ""), password
@@ -131,10 +140,10 @@ def create_app(
         store.add_submission(db, "login", {"username": user, "success": ok})
         if not ok:
             return render_template(
-                "login.html", error="Invalid username or password", username=user
+                "login.html", error="Invalid username or password", username=user, next=target
             ), 401
         session["user"] = user
-        return redirect(url_for("welcome"), code=303)
+        return redirect(target or url_for("welcome"), code=303)
 
     @app.get("/welcome")
     def welcome() -> Any:
@@ -183,6 +192,21 @@ def create_app(
 
     @app.post("/api/reset")
     def api_reset() -> Any:
-        return jsonify({"ok": True, "deleted": store.clear(db)})
+        """Forget all submissions and restore the account area's demo data."""
+        deleted = store.clear(db)
+        records.reset(db)
+        return jsonify({"ok": True, "deleted": deleted})
+
+    @app.post("/api/seed")
+    def api_seed() -> Any:
+        """Add rows for a task: ``{"table": "orders", "rows": [{...}]}`` -> their ids."""
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict) or not isinstance(body.get("rows"), list):
+            return jsonify({"ok": False, "error": 'send {"table": NAME, "rows": [...]}'}), 400
+        try:
+            ids = records.seed(db, str(body.get("table")), body["rows"])
+        except records.SeedError as exc:
+            return jsonify({"ok": False, "error": str(exc)}), 400
+        return jsonify({"ok": True, "ids": ids})
 
     return app

@@ -16,12 +16,13 @@ from typing import Any
 
 from guiagent.serving import ThreadedWsgiServer
 
-from . import store
+from . import records, store
 from .app import FORMS, create_app
 
 __all__ = ["FORMS", "WebSandbox", "create_app"]
 
-FORM_PATHS = {"contact": "/contact", "login": "/login", "signup": "/signup"}
+FORM_PATHS = {"contact": "/contact", "login": "/login", "signup": "/signup",
+              "account": "/account"}
 
 
 class WebSandbox:
@@ -108,8 +109,13 @@ class WebSandbox:
         return store.list_submissions(self.db_path, form)
 
     def reset(self) -> None:
-        """Delete all stored submissions (ids restart at 1)."""
+        """Delete all stored submissions (ids restart at 1) and restore the demo data."""
         store.clear(self.db_path)
+        records.reset(self.db_path)
+
+    def seed(self, table: str, rows: list[dict[str, Any]]) -> list[int]:
+        """Add rows to ``customers``, ``orders`` or ``settings``; see :func:`records.seed`."""
+        return records.seed(self.db_path, table, rows)
 
     def __enter__(self) -> WebSandbox:
         return self.start()

@@ -28,7 +28,7 @@ CREATE TABLE IF NOT EXISTS submissions (
 
 
 @contextmanager
-def _connect(db_path: str | Path) -> Iterator[sqlite3.Connection]:
+def connect(db_path: str | Path) -> Iterator[sqlite3.Connection]:
     """Yield a connection that commits on success and is always closed.
 
     ``sqlite3.Connection``'s own context manager only commits; it never closes,
@@ -41,14 +41,14 @@ def _connect(db_path: str | Path) -> Iterator[sqlite3.Connection]:
 
 def init_db(db_path: str | Path) -> None:
     """Create the database file and table if they do not exist yet."""
-    with _connect(db_path) as conn:
+    with connect(db_path) as conn:
         conn.execute(_SCHEMA)
 
 
 def add_submission(db_path: str | Path, form: str, data: dict[str, Any]) -> int:
     """Store one submission and return its id (used by the thank-you pages)."""
     created_at = datetime.now(UTC).isoformat(timespec="milliseconds")
-    with _connect(db_path) as conn:
+    with connect(db_path) as conn:
         cur = conn.execute(
             "INSERT INTO submissions (form, created_at, data) VALUES (?, ?, ?)",
             (form, created_at, json.dumps(data, ensure_ascii=False)),
@@ -63,7 +63,7 @@ def _row_to_dict(row: tuple[int, str, str, str]) -> dict[str, Any]:
 
 def get_submission(db_path: str | Path, sid: int) -> dict[str, Any] | None:
     """Return one submission by id, or None when it does not exist."""
-    with _connect(db_path) as conn:
+    with connect(db_path) as conn:
         row = conn.execute(
             "SELECT id, form, created_at, data FROM submissions WHERE id = ?", (sid,)
         ).fetchone()
@@ -77,7 +77,7 @@ def list_submissions(db_path: str | Path, form: str | None = None) -> list[dict[
     if form:
         query += " WHERE form = ?"
         params = (form,)
-    with _connect(db_path) as conn:
+    with connect(db_path) as conn:
         rows = conn.execute(query + " ORDER BY id", params).fetchall()
     return [_row_to_dict(r) for r in rows]
 
@@ -88,7 +88,7 @@ def clear(db_path: str | Path) -> int:
     Restarting the id sequence makes successive test runs against one database
     deterministic.
     """
-    with _connect(db_path) as conn:
+    with connect(db_path) as conn:
         deleted = conn.execute("DELETE FROM submissions").rowcount
         conn.execute("DELETE FROM sqlite_sequence WHERE name = 'submissions'")
     return int(deleted)
