@@ -34,12 +34,14 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .actions import Action, Key
+from .allowlist import AllowList
 from .drivers.base import ActionResult, Observation
 from .errors import ActionRefusedError, ConfigError
 from .guard_browser import BrowserWatch, domain_allowed, element_text
 from .hooks import AgentHooks, add_note
 from .keys import parse_combo
 from .runlog import StepRecord
+from .secrets import SecretsDriver
 
 Confirm = Callable[[str], bool]
 
@@ -70,6 +72,12 @@ class GuardPolicy(BaseModel):
             except ActionRefusedError as exc:
                 raise ValueError(f"{combo!r}: {exc}") from exc
         return keys
+
+    @field_validator("allow_domains")
+    @classmethod
+    def _domains(cls, domains: list[str]) -> list[str]:
+        AllowList(domains)  # raises ValueError naming the bad entry
+        return domains
 
     @field_validator("confirm_patterns")
     @classmethod
@@ -133,6 +141,16 @@ class ActionGuard(AgentHooks):
         self.driver: Any = None
         self.browser: BrowserWatch | None = None
 
+    def prepare(self, driver: Any) -> None:
+        """Before ``driver`` starts: make a browser hold ``allow_domains`` at the network.
+
+        A browser driver (one with an ``allow_domains`` setting) then starts behind
+        the filtering proxy; :meth:`on_run_start` refuses to run a browser without it.
+        """
+        target = driver.driver if isinstance(driver, SecretsDriver) else driver
+        if self.policy.allow_domains and hasattr(target, "allow_domains"):
+            target.allow_domains = list(self.policy.allow_domains)
+
     def on_run_start(self, driver: Any) -> None:
         """Remember the driver; in a browser, start watching navigations."""
         self.driver = driver
@@ -161,6 +179,9 @@ class ActionGuard(AgentHooks):
         if self.browser is not None:
             for note in self.browser.enforce():
                 add_note(step, note)
+            refused = self.browser.refused_requests()
+            if refused:
+                step.extra["blocked_requests"] = refused[:20]
 
     def _confirm_if_needed(self, step: StepRecord, action: Action, obs: Observation) -> None:
         texts = [getattr(action, "element_info", "") or ""]

@@ -8,9 +8,10 @@ policy itself does not care which driver runs.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from .actions import Action, Key, LeftClick, LeftDoubleClick, LeftDrag, MiddleClick, RightClick
+from .allowlist import AllowList, url_for_note
+from .errors import ConfigError
 from .geometry import ScreenFrame
 
 _PRESSING = (LeftClick, LeftDoubleClick, RightClick, MiddleClick, LeftDrag)
@@ -31,33 +32,12 @@ _TEXT_JS = """([x, y, focused]) => {
 }"""
 
 
-def _normal(domain: str) -> tuple[str, str]:
-    """``https://Example.com:8080/x`` -> (``example.com``, ``8080``)."""
-    d = domain.strip().lower()
-    if "//" not in d:
-        d = "//" + d
-    parts = urlsplit(d)
-    return (parts.hostname or ""), (str(parts.port) if parts.port else "")
-
-
 def domain_allowed(url: str | None, domains: list[str]) -> bool:
-    """True when ``url`` is on one of ``domains`` (or a subdomain), or the list is empty."""
-    if not domains or not url:
-        return True
-    parts = urlsplit(url)
-    if parts.scheme == "about":
-        return True
-    if parts.scheme not in ("http", "https", "ws", "wss"):
-        return False
-    host = (parts.hostname or "").lower()
-    port = str(parts.port) if parts.port else ""
-    for entry in domains:
-        allowed, allowed_port = _normal(entry)
-        if allowed_port and allowed_port != port:
-            continue
-        if host == allowed or host.endswith("." + allowed):
-            return True
-    return False
+    """True when ``url`` is on one of ``domains`` (or a subdomain), or the list is empty.
+
+    Matching follows :mod:`guiagent.allowlist`; invalid entries match nothing.
+    """
+    return AllowList(domains, strict=False).allows_url(url)
 
 
 def element_text(page: Any, action: Action, frame: ScreenFrame) -> str:
@@ -76,59 +56,92 @@ def element_text(page: Any, action: Action, frame: ScreenFrame) -> str:
 
 
 class BrowserWatch:
-    """Keeps a Playwright page on the allowed domains."""
+    """Reports what the allow list refused and keeps a Playwright page on the allowed domains.
 
-    def __init__(self, driver: Any, domains: list[str]) -> None:
+    The refusing itself happens in the network: the driver's
+    :class:`~guiagent.drivers.allow_proxy.AllowListProxy`, which every request of
+    the browser passes (redirect hops, subresources, workers and popups included).
+    This class turns what was refused into notes for the model, and brings back
+    a page left showing an error page for a refused address.
+    """
+
+    def __init__(self, driver: Any, domains: list[str], network: Any) -> None:
         self.driver = driver
         self.domains = domains
+        self.allow = AllowList(domains, strict=False)
+        self.network = network
         self.blocked: list[str] = []
         self.last_allowed: str | None = None
 
     @classmethod
     def attach(cls, driver: Any, domains: list[str]) -> BrowserWatch | None:
-        """Watch ``driver`` if it is a browser and domains are restricted; else None."""
+        """Watch ``driver`` if it is a browser and domains are restricted; else None.
+
+        Raises ConfigError for a browser started without the network filter: an
+        allow list that only watched the page could be bypassed by a redirect.
+        """
         if not domains or getattr(driver, "page", None) is None:
             return None
-        watch = cls(driver, domains)
+        network = getattr(driver, "network_filter", None)
+        if network is None:
+            raise ConfigError(
+                "this browser was started without the allow list at the network, so a redirect "
+                "could reach another host: create it with PlaywrightDriver(..., allow_domains=[...]) "
+                "or call ActionGuard.prepare(driver) before starting it (guiagent run does)")
+        watch = cls(driver, domains, network)
+        network.allow = watch.allow
         context = getattr(driver, "context", None)
-        if context is not None and hasattr(context, "route"):
-            context.route("**/*", watch._route)
+        if context is not None and hasattr(context, "on"):
+            context.on("request", watch._on_request)
         return watch
 
-    def _route(self, route: Any) -> None:
-        request = route.request
-        if request.is_navigation_request() and not domain_allowed(request.url, self.domains):
+    def _on_request(self, request: Any) -> None:
+        # Navigations, redirect hops included (Playwright reports each hop as a request);
+        # the proxy refuses them, this only remembers them for the model's note.
+        if request.is_navigation_request() and not self.allow.allows_url(request.url):
             self.blocked.append(request.url)
-            route.abort("blockedbyclient")
-        else:
-            route.fallback()
 
     def seen(self, url: str | None) -> None:
         """Remember ``url`` as the page to return to, if it is allowed."""
-        if url and domain_allowed(url, self.domains) and not url.startswith("about:"):
+        if url and self.allow.allows_url(url) and not url.startswith("about:"):
             self.last_allowed = url
 
+    def refused_requests(self) -> list[str]:
+        """Every request the network filter refused since the last call (scheme, host, path)."""
+        return list(dict.fromkeys(str(b) for b in self.network.take_blocked()))
+
     def enforce(self) -> list[str]:
-        """Report blocked navigations; bring a page that left the domains back. Returns notes."""
+        """Report blocked navigations; bring a page that left the domains back. Returns notes.
+
+        Notes name addresses by scheme, host and path only: a query may hold a secret.
+        """
         allowed = ", ".join(self.domains)
         notes = [f"the browser did not open {url}: this task may only visit {allowed}."
-                 for url in dict.fromkeys(self.blocked)]
+                 for url in dict.fromkeys(url_for_note(u) for u in self.blocked)]
         self.blocked.clear()
         page = self.driver.page
         if page is None:
             return notes
-        if notes:  # an aborted navigation leaves Chromium's error page behind, once it loads
+        if notes:  # a refused navigation leaves an error page behind, once it loads
             _quietly(lambda: page.wait_for_load_state("load", timeout=5_000))
         left = current_url(page)
-        if domain_allowed(left, self.domains):
+        if self.allow.allows_url(left):
             return notes
+        shown = _shown_url(page, left)
         _quietly(lambda: page.go_back(wait_until="load", timeout=10_000))
-        if not domain_allowed(current_url(page), self.domains) and self.last_allowed:
+        if not self.allow.allows_url(current_url(page)) and self.last_allowed:
             _quietly(lambda: page.goto(self.last_allowed, wait_until="load", timeout=10_000))
         if not notes:
-            notes.append(f"the page went to {left}, outside the allowed domains ({allowed}).")
-        notes.append(f"The browser went back to {current_url(page)}.")
+            notes.append(f"the page went to {url_for_note(shown)}, outside the "
+                         f"allowed domains ({allowed}).")
+        notes.append(f"The browser went back to {url_for_note(current_url(page))}.")
         return notes
+
+
+def _shown_url(page: Any, fallback: str) -> str:
+    """The address an error page stands for (``location`` there is chrome-error://)."""
+    url = str(getattr(page, "url", "") or "")
+    return fallback if fallback.startswith(("http:", "https:")) or not url else url
 
 
 def current_url(page: Any) -> str:

@@ -181,7 +181,9 @@ def test_navigation_to_another_domain_is_blocked(tmp_path, shop):
     url, hits = shop
     answers = [glm_answer(f"left_click(start_box='{LINK}', element_info='Partner site')"), DONE]
     guard = ActionGuard(GuardPolicy(allow_domains=["127.0.0.1"]))
-    with PlaywrightDriver(url) as driver:
+    driver = PlaywrightDriver(url)
+    guard.prepare(driver)  # the browser starts behind the allow-list proxy
+    with driver:
         result, steps, requests, _ = run(tmp_path, answers, driver=driver, hooks=[guard])
         shown = driver.page.evaluate("location.href")
         text = driver.page.inner_text("body")

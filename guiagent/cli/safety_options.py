@@ -11,6 +11,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
+from ..errors import ConfigError
 from ..guard import ActionGuard, GuardPolicy, terminal_confirm
 from ..hooks import AgentHooks
 from ..secrets import Secrets, SecretsDriver
@@ -27,10 +30,15 @@ def apply_safety(driver: Any, tips: str | None, *, policy: Path | None = None,
     """
     rules = GuardPolicy.load(policy) if policy else GuardPolicy()
     if allow_domains:
-        rules = rules.model_copy(update={"allow_domains": [*rules.allow_domains, *allow_domains]})
+        try:
+            rules = GuardPolicy.model_validate(
+                {**rules.model_dump(), "allow_domains": [*rules.allow_domains, *allow_domains]})
+        except ValidationError as exc:
+            raise ConfigError(f"--allow-domain: {exc.errors()[0]['msg']}") from exc
     if interactive is None:
         interactive = sys.stdin is not None and sys.stdin.isatty()
     guard = ActionGuard(rules, confirm=terminal_confirm if interactive else None)
+    guard.prepare(driver)
     found = Secrets.from_sources(secrets or [], secrets_file)
     if found:
         driver = SecretsDriver(driver, found)

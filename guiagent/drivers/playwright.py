@@ -25,9 +25,11 @@ from ..actions import (
     Scroll,
     Type,
 )
-from ..errors import ActionRefusedError, DriverError
+from ..allowlist import AllowList
+from ..errors import ActionRefusedError, ConfigError, DriverError
 from ..geometry import ScreenFrame, Size
 from ..keys import parse_combo
+from .allow_proxy import AllowListProxy
 from .base import ActionResult, BaseDriver, Observation
 from .browser import acquire_playwright, launch_chromium, release_playwright
 
@@ -58,8 +60,16 @@ class PlaywrightDriver(BaseDriver):
                  headless: bool = True, device_scale_factor: float = 1.0,
                  screenshot_scale: str = "css", image_format: str = "jpeg", jpeg_quality: int = 85,
                  executable_path: str | None = None, settle_ms: int = 50,
-                 wait_seconds: float = 5.0) -> None:
+                 wait_seconds: float = 5.0, allow_domains: list[str] | None = None) -> None:
         self.url = url
+        #: Hosts the browser may reach at all (an :mod:`~guiagent.allowlist`); empty: any.
+        #: Enforced by a local proxy every request passes (:mod:`.allow_proxy`).
+        self.allow_domains = list(allow_domains or [])
+        try:
+            AllowList(self.allow_domains)
+        except ValueError as exc:
+            raise ConfigError(f"allow_domains: {exc}") from exc
+        self.network_filter: AllowListProxy | None = None
         self.viewport = Size.parse(viewport) if isinstance(viewport, str) else viewport
         self.headless = headless
         self.device_scale_factor = device_scale_factor
@@ -81,7 +91,8 @@ class PlaywrightDriver(BaseDriver):
         """Settings for run.json."""
         return {"name": self.name, "url": self.url, "viewport": str(self.viewport),
                 "headless": self.headless, "device_scale_factor": self.device_scale_factor,
-                "screenshot_scale": self.screenshot_scale, "image_format": self.image_format}
+                "screenshot_scale": self.screenshot_scale, "image_format": self.image_format,
+                **({"allow_domains": self.allow_domains} if self.allow_domains else {})}
 
     def start(self) -> None:
         """Launch the browser and open ``url``."""
@@ -91,8 +102,13 @@ class PlaywrightDriver(BaseDriver):
 
         self._pw = acquire_playwright()
         try:
+            extra_args = []
+            if self.allow_domains:
+                self.network_filter = AllowListProxy(AllowList(self.allow_domains)).start()
+                extra_args = self.network_filter.chromium_args()
             self._browser = launch_chromium(self._pw, headless=self.headless,
-                                            executable_path=self.executable_path)
+                                            executable_path=self.executable_path,
+                                            extra_args=extra_args)
             self.context = self._browser.new_context(
                 viewport={"width": self.viewport.width, "height": self.viewport.height},
                 device_scale_factor=self.device_scale_factor)
@@ -122,6 +138,9 @@ class PlaywrightDriver(BaseDriver):
                 pass
         if self._pw is not None:
             release_playwright()
+        if self.network_filter is not None:
+            self.network_filter.close()
+            self.network_filter = None
         self._pw = self._browser = self.context = self.page = None
 
     def _require_page(self) -> Any:

@@ -1,0 +1,163 @@
+"""The allow list holds at the network: a disallowed host never receives a single request.
+
+Two real HTTP servers: the allowed site on 127.0.0.1:A and a recording server on
+port B, reached as ``localhost:B`` (another host name) or ``127.0.0.1:B`` (another
+port). Every way a page can make the browser leave (redirects of each kind, meta
+refresh, script navigation, subresources, iframes, workers, popups, form posts,
+WebSockets, beacons) is tried; the proxy must refuse each attempt, and the
+recording server must end with zero requests.
+"""
+
+from __future__ import annotations
+
+import http.server
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from guiagent.runlog import read_run
+from guiagent.testing import GlmModelServer, glm_answer
+
+
+class Server:
+    """A ThreadingHTTPServer on 127.0.0.1 answering GET/POST with ``pages(path)``; logs every request."""
+
+    def __init__(self, pages):
+        self.hits: list[str] = []
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _answer(self):
+                outer.hits.append(f"{self.command} {self.headers.get('Host')}{self.path}")
+                status, headers, body = pages(self.path)
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = _answer  # noqa: N815
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.httpd.server_address[1]
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def html(text):
+    return 200, {"Content-Type": "text/html; charset=utf-8"}, f"<!doctype html>{text}".encode()
+
+
+def site_pages(away: str):
+    """The allowed site; ``away`` is the forbidden server's origin (http://localhost:B)."""
+    def pages(path):
+        name = path.split("?")[0]
+        if name.startswith("/redirect/"):
+            code = int(name.rsplit("/", 1)[1])
+            return code, {"Location": f"{away}/redirected-{code}?password=hunter2"}, b""
+        if name == "/chain":  # an allowed hop first, then the disallowed one
+            return 302, {"Location": "/redirect/308"}, b""
+        if name == "/home":
+            return 302, {"Location": "/"}, b""
+        scripts = {
+            "/meta": f'<meta http-equiv="refresh" content="0;url={away}/meta">',
+            "/script": f'<script>location.href = "{away}/script"</script>',
+            "/replace": f'<script>setTimeout(() => location.replace("{away}/replace"), 10)</script>',
+            "/img": f'<img src="{away}/img.png">',
+            "/iframe": f'<iframe src="{away}/iframe"></iframe>',
+            "/fetch": f'<script>fetch("{away}/fetch", {{mode: "no-cors"}}).catch(() => 0)</script>',
+            "/popup": f'<script>window.open("{away}/popup")</script>',
+            "/form": f'<form method=post action="{away}/post"><input name=q value=1></form>'
+                     '<script>document.forms[0].submit()</script>',
+            "/beacon": f'<script>navigator.sendBeacon("{away}/beacon", "x")</script>',
+            "/worker": '<script>new Worker("/worker.js")</script>',
+            "/socket": f'<script>new WebSocket("{away.replace("http", "ws")}/socket")</script>',
+            "/link": '<a href="/redirect/302" style="display:block;width:400px;height:100px">'
+                     'Partner</a>',
+        }
+        if name == "/worker.js":
+            return 200, {"Content-Type": "text/javascript"}, (
+                f'fetch("{away}/worker").catch(() => 0)').encode()
+        if name in scripts:
+            return html(f"<title>{name}</title>{scripts[name]}")
+        return html("<title>Allowed</title><h1>Allowed site</h1>")
+    return pages
+
+
+@pytest.fixture
+def two_hosts():
+    """(allowed site, forbidden server); the site's pages point at localhost:<forbidden port>."""
+    forbidden = Server(lambda path: html("<title>FORBIDDEN</title><h1>you should not see this</h1>"))
+    site = Server(site_pages(f"http://localhost:{forbidden.port}"))
+    yield site, forbidden
+    site.close()
+    forbidden.close()
+
+
+CASES = ["/redirect/301", "/redirect/302", "/redirect/303", "/redirect/307", "/redirect/308",
+         "/chain", "/meta", "/script", "/replace", "/img", "/iframe", "/fetch", "/form",
+         "/beacon", "/worker", "/socket"]
+
+
+@pytest.mark.browser
+def test_no_request_reaches_a_disallowed_host(two_hosts):
+    from guiagent.drivers.playwright import PlaywrightDriver
+
+    site, forbidden = two_hosts
+    base = f"http://127.0.0.1:{site.port}"
+    with PlaywrightDriver(base + "/", allow_domains=[f"127.0.0.1:{site.port}"]) as driver:
+        proxy = driver.network_filter
+        assert proxy is not None
+        assert driver.page.title() == "Allowed"  # allowed traffic passes the proxy
+        refused = {}
+        for case in CASES:
+            proxy.take_blocked()
+            try:
+                driver.page.goto(base + case, wait_until="load", timeout=10_000)
+            except Exception:  # noqa: BLE001 - a refused redirect fails the navigation  # noqa: S110
+                pass
+            tried = proxy.wait_blocked(lambda b: b.port == forbidden.port, timeout=10)
+            refused[case] = tried
+            driver.page = driver.context.pages[0]  # a popup may have taken the driver's page
+        # The same host on another port is another site too.
+        proxy.take_blocked()
+        driver.page.evaluate(f"location.href = 'http://127.0.0.1:{forbidden.port}/other-port'")
+        refused["other port"] = proxy.wait_blocked(lambda b: b.port == forbidden.port, timeout=10)
+        # A redirect between allowed pages still works.
+        driver.page.goto(base + "/home", wait_until="load")
+        assert driver.page.title() == "Allowed"
+    assert forbidden.hits == []
+    assert [case for case, tried in refused.items() if not tried] == []
+    assert f"GET 127.0.0.1:{site.port}/redirect/302" in site.hits
+
+
+@pytest.mark.browser
+def test_cli_run_keeps_a_redirect_off_the_disallowed_host(tmp_path, two_hosts):
+    """guiagent run --allow-domain: a link on the allowed site answers 302 to another host."""
+    site, forbidden = two_hosts
+    base = f"http://127.0.0.1:{site.port}"
+    answers = [glm_answer("left_click(start_box='[100,100]', element_info='Partner')"),
+               glm_answer("DONE()")]
+    with GlmModelServer(answers) as server:
+        proc = subprocess.run(
+            [sys.executable, "-m", "guiagent.cli.main", "run", "Open the partner.",
+             "--url", base + "/link", "--model-url", server.base_url, "--out",
+             str(tmp_path / "run"), "--unattended", "--allow-domain", f"127.0.0.1:{site.port}"],
+            capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stderr
+    assert forbidden.hits == []
+    note = f"the browser did not open http://localhost:{forbidden.port}/redirected-302"
+    assert note in server.requests[1].text
+    assert "hunter2" not in server.requests[1].text
+    _, steps = read_run(tmp_path / "run")
+    assert steps[1].url == base + "/link"  # back on the allowed page
+    assert "hunter2" not in (tmp_path / "run" / "steps.jsonl").read_text()
