@@ -4,7 +4,8 @@
 
     GuiAgentError
     ├── ConfigError            bad settings, missing extras, unusable input files
-    │   └── SkillFileError     a skill file that cannot be loaded (names file, line, field)
+    │   ├── SkillFileError     a skill file that cannot be loaded (names file, line, field)
+    │   └── TaskFileError      an evaluation task file that cannot be loaded (file, line, field)
     ├── DriverError            the browser/desktop could not observe or act
     │   └── ActionRefusedError the action was refused before execution
     │       └── OffScreenError a point outside the observed screen
@@ -12,6 +13,7 @@
     │   ├── ModelConnectionError   server unreachable, timed out, 5xx after retries
     │   ├── ModelResponseError     an answer we cannot turn into an action
     │   └── CassetteMismatchError  a recorded answer cannot serve this request (replay)
+    ├── EnvironmentStartError  an evaluation episode's browser/sandbox/display did not start
     ├── LogFormatError         a replay log we cannot read
     └── SkillStepError         a skill step could not be carried out
         ├── TargetNotFoundError    no grounder found the described target (or several matched)
@@ -78,6 +80,14 @@ class LogFormatError(GuiAgentError):
 
 class SkillFileError(ConfigError):
     """A skill file that cannot be loaded; the message names the file, line and field."""
+
+
+class TaskFileError(ConfigError):
+    """An evaluation suite or task file that cannot be loaded; names the file, line and field."""
+
+
+class EnvironmentStartError(GuiAgentError):
+    """An episode's world (browser, web sandbox, display) could not be started: infrastructure."""
 
 
 class SkillStepError(GuiAgentError):

@@ -27,3 +27,13 @@ def web_sandbox():
 def sandbox(web_sandbox):
     web_sandbox.reset()
     return web_sandbox
+
+
+@pytest.fixture(scope="session")
+def shared_browser():
+    """One Chromium for the evaluation tests (each test opens its own context in it)."""
+    from guiagent.eval.envs import WorkerBrowser
+
+    browser = WorkerBrowser()
+    yield browser
+    browser.close()

@@ -40,6 +40,8 @@ def test_wheel_holds_the_data_files(tmp_path):
         "guiagent/sandboxes/web/templates/contact.html",
         "guiagent/sandboxes/web/static/style.css",
         "guiagent/skills/bundled/fill_web_form.yaml",
+        "guiagent/eval/templates/eval_report.html.j2",
+        "guiagent/eval/suites/example.yaml",
     }
     assert expected <= names, sorted(expected - names)
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names), sorted(names)

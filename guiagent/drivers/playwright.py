@@ -60,7 +60,8 @@ class PlaywrightDriver(BaseDriver):
                  headless: bool = True, device_scale_factor: float = 1.0,
                  screenshot_scale: str = "css", image_format: str = "jpeg", jpeg_quality: int = 85,
                  executable_path: str | None = None, settle_ms: int = 50,
-                 wait_seconds: float = 5.0, allow_domains: list[str] | None = None) -> None:
+                 wait_seconds: float = 5.0, allow_domains: list[str] | None = None,
+                 browser: Any = None) -> None:
         self.url = url
         #: Hosts the browser may reach at all (an :mod:`~guiagent.allowlist`); empty: any.
         #: Enforced by a local proxy every request passes (:mod:`.allow_proxy`).
@@ -84,6 +85,9 @@ class PlaywrightDriver(BaseDriver):
         self._pw: Any = None
         self._navigating = False
         self._browser: Any = None
+        #: A browser someone else launched and owns (an evaluation worker's): this driver
+        #: only opens and closes its own context in it.
+        self.shared_browser = browser
         self.context: Any = None
         self.page: Any = None
 
@@ -100,16 +104,19 @@ class PlaywrightDriver(BaseDriver):
             return
         from playwright.sync_api import Error as PwError
 
-        self._pw = acquire_playwright()
         try:
             extra_args = []
             if self.allow_domains:
                 self.network_filter = AllowListProxy(AllowList(self.allow_domains)).start()
                 extra_args = self.network_filter.chromium_args()
-            self._browser = launch_chromium(self._pw, headless=self.headless,
-                                            executable_path=self.executable_path,
-                                            extra_args=extra_args)
-            self.context = self._browser.new_context(
+            if self.shared_browser is not None and not self.allow_domains:
+                browser = self.shared_browser  # the network filter needs launch flags: own browser
+            else:
+                self._pw = acquire_playwright()
+                browser = self._browser = launch_chromium(self._pw, headless=self.headless,
+                                                          executable_path=self.executable_path,
+                                                          extra_args=extra_args)
+            self.context = browser.new_context(
                 viewport={"width": self.viewport.width, "height": self.viewport.height},
                 device_scale_factor=self.device_scale_factor)
             shim = resources.files("guiagent.drivers").joinpath("select_shim.js").read_text("utf-8")
@@ -130,7 +137,12 @@ class PlaywrightDriver(BaseDriver):
         self.page = page  # popups and target=_blank links: follow them like a person would
 
     def close(self) -> None:
-        """Close the browser and stop Playwright."""
+        """Close the browser (only the context of a shared one) and stop Playwright."""
+        if self.shared_browser is not None and self.context is not None:
+            try:
+                self.context.close()
+            except Exception:  # noqa: BLE001,S110 - best effort on shutdown (a crashed browser)
+                pass
         if self._browser is not None:
             try:
                 self._browser.close()
