@@ -29,9 +29,13 @@ def sandbox(web_sandbox):
     return web_sandbox
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def shared_browser():
-    """One Chromium for the evaluation tests (each test opens its own context in it)."""
+    """One Chromium per test module (each test opens its own context in it).
+
+    Module scope, not session: other modules start Playwright's sync API themselves,
+    which fails while another instance runs in the same thread.
+    """
     from guiagent.eval.envs import WorkerBrowser
 
     browser = WorkerBrowser()
