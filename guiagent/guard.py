@@ -4,18 +4,20 @@
 action it refuses
 
 * points outside the screenshot (before the driver moves anything);
-* key combinations on a deny list (``ctrl+alt+delete``; ``alt+f4`` too unless
-  the policy says the run is sandboxed);
+* key combinations holding a denied one (``ctrl+alt+delete``,
+  ``ctrl+alt+backspace``, with or without more keys; ``alt+f4`` too unless the
+  policy says the run is sandboxed);
 * actions on elements matching a confirmation pattern ("Buy", "Delete",
   "Pay", ...) unless a person confirms them on the terminal; unattended runs
   refuse them. The text checked is the action's ``element_info`` and, in a
-  browser, the text of the element at the point (``document.elementFromPoint``)
-  or of the focused element for Enter/Space;
+  browser, the accessible name and text of what the action presses: the
+  control under a click (into iframes), the focused control for Enter/Space in
+  any form (:mod:`guiagent.guard_dom`);
 
 and it paces actions to ``max_actions_per_minute``. With ``allow_domains``, a
-browser may only navigate to those domains: navigation requests elsewhere are
-aborted before they leave the browser (route interception), and a page that
-still ends up elsewhere is sent back. A refusal is recorded on the step and
+browser reaches only those domains: the driver's filtering proxy refuses
+every other request (redirect hops included), and a page left on an error
+page is sent back. A refusal is recorded on the step and
 reported to the model in its next prompt; so is a blocked navigation.
 
 Policies are YAML files validated by :class:`GuardPolicy` (see docs/safety.md).
@@ -51,7 +53,9 @@ class GuardPolicy(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    deny_keys: list[str] = ["ctrl+alt+delete"]
+    #: Denied with any extra keys too (``ctrl+alt+shift+delete`` contains ``ctrl+alt+delete``).
+    #: ``ctrl+alt+backspace`` kills an X server where "zapping" is enabled.
+    deny_keys: list[str] = ["ctrl+alt+delete", "ctrl+alt+backspace"]
     #: Also denied unless ``sandboxed`` (closing windows is harmless in a throwaway desktop).
     deny_keys_outside_sandbox: list[str] = ["alt+f4"]
     sandboxed: bool = False
@@ -168,11 +172,16 @@ class ActionGuard(AgentHooks):
             point = getattr(action, box, None)
             if point is not None:
                 observation.frame.resolve(point.x, point.y)  # raises OffScreenError
-        if isinstance(action, Key) and frozenset(parse_combo(action.keys)) in self._denied:
+        if isinstance(action, Key) and self._is_denied(action.keys):
             raise ActionRefusedError(f"the key combination {action.keys} is not allowed by the "
                                      "action policy")
         self._confirm_if_needed(step, action, observation)
         self._pace(step)
+
+    def _is_denied(self, keys: str) -> bool:
+        """A combination is denied when it holds every key of a denied one (extra keys or not)."""
+        pressed = frozenset(parse_combo(keys))
+        return any(denied <= pressed for denied in self._denied)
 
     def after_action(self, step: StepRecord, result: ActionResult) -> None:
         """In a browser, undo and report navigation to a domain that is not allowed."""

@@ -9,27 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from .actions import Action, Key, LeftClick, LeftDoubleClick, LeftDrag, MiddleClick, RightClick
+from .actions import Action
 from .allowlist import AllowList, url_for_note
 from .errors import ConfigError
 from .geometry import ScreenFrame
-
-_PRESSING = (LeftClick, LeftDoubleClick, RightClick, MiddleClick, LeftDrag)
-
-# The label of what a click at (x, y) would hit, or of the focused element: the nearest
-# interactive ancestor's text, else only the element's own text (never a whole page's).
-_TEXT_JS = """([x, y, focused]) => {
-  const el = focused ? document.activeElement : document.elementFromPoint(x, y);
-  if (!el) return "";
-  const target = el.closest("button,a,[role=button],[role=link],[role=menuitem],[role=option]," +
-                            "input,label,summary,option,select");
-  const label = (e) => (e.innerText || e.value || e.getAttribute("aria-label") ||
-                        e.getAttribute("title") || e.getAttribute("alt") || "");
-  if (target) return label(target).trim().slice(0, 200);
-  const own = Array.from(el.childNodes).filter((n) => n.nodeType === 3)
-    .map((n) => n.textContent).join(" ");
-  return (own || el.getAttribute("aria-label") || "").trim().slice(0, 200);
-}"""
+from .guard_dom import PRESSING, describe_pressed
 
 
 def domain_allowed(url: str | None, domains: list[str]) -> bool:
@@ -41,18 +25,16 @@ def domain_allowed(url: str | None, domains: list[str]) -> bool:
 
 
 def element_text(page: Any, action: Action, frame: ScreenFrame) -> str:
-    """Text of the element a pressing action targets ('' when unknown or not applicable)."""
-    focused = isinstance(action, Key) and action.keys in ("enter", "space")
-    x = y = 0.0
-    if isinstance(action, _PRESSING):
+    """What a pressing action targets in ``page`` ('' when unknown or not applicable).
+
+    See :mod:`guiagent.guard_dom`: the element under a click, or the focused
+    control for Enter/Space in any form, by accessible name and visible text.
+    """
+    at = None
+    if isinstance(action, PRESSING):
         p = frame.resolve(action.start_box.x, action.start_box.y).surface
-        x, y = p.x, p.y
-    elif not focused:
-        return ""
-    try:
-        return str(page.evaluate(_TEXT_JS, [x, y, focused]) or "")
-    except Exception:  # noqa: BLE001 - a page in mid-navigation has no answer; '' is safe
-        return ""
+        at = (p.x, p.y)
+    return describe_pressed(page, action, at)
 
 
 class BrowserWatch:

@@ -104,6 +104,43 @@ def test_action_rate_is_paced():
     assert "throttled_seconds" not in steps[3].extra
 
 
+def test_zap_and_supersets_of_denied_combinations_are_refused(tmp_path):
+    answers = [glm_answer("key(keys='ctrl+alt+shift+delete')"),
+               glm_answer("key(keys='ctrl+alt+backspace')"),
+               glm_answer("key(keys='shift+alt+f4')"), glm_answer("key(keys='ctrl+alt+t')"), DONE]
+    _, steps, _, driver = run(tmp_path, answers, hooks=[ActionGuard()])
+    assert [a.keys for a in driver.actions] == ["ctrl+alt+t"]
+    assert [s.result for s in steps[:3]] == ["refused"] * 3
+
+
+def test_allow_list_entries_are_checked():
+    for bad in ["", " ", "*", "http://", "a b"]:
+        with pytest.raises(ValueError, match="allow-list entry"):
+            GuardPolicy(allow_domains=["example.org", bad])
+    # Wherever an invalid entry slips through, it allows nothing, and never everything.
+    assert not domain_allowed("https://evil.test/", [""])
+    assert not domain_allowed("https://evil.test/", ["*"])
+    # IDN entries match the punycode host the browser sends.
+    assert domain_allowed("https://xn--bcher-kva.example/buch", ["bücher.example"])
+    assert domain_allowed("https://shop.xn--bcher-kva.example/", ["BÜCHER.example"])
+    assert not domain_allowed("https://xn--bcher-kva.example.evil/", ["bücher.example"])
+    # A port in an entry is compared with the URL's port, its scheme's default included.
+    assert domain_allowed("https://example.org/", ["example.org:443"])
+    assert not domain_allowed("http://example.org/", ["example.org:443"])
+
+
+def test_cli_refuses_an_empty_allow_domain(tmp_path):
+    from typer.testing import CliRunner
+
+    from guiagent.cli.main import app
+
+    result = CliRunner().invoke(app, ["run", "x", "--url", "http://127.0.0.1:9/",
+                                      "--allow-domain", "", "--out", str(tmp_path / "r")])
+    assert result.exit_code == 2
+    assert "--allow-domain" in result.output and "names no host" in result.output
+    assert not (tmp_path / "r").exists()
+
+
 def test_policy_file(tmp_path):
     path = tmp_path / "policy.yaml"
     path.write_text("allow_domains: [example.org]\nmax_actions_per_minute: 20\n"

@@ -1,0 +1,180 @@
+"""What an action would press in a web page, read where the page's scripts cannot interfere.
+
+The guard asks for confirmation when the thing an action presses matches a
+pattern ("Buy now", "Delete account"). This module finds that thing and
+describes it:
+
+* a click or drag presses the element under its point, looked up through
+  shadow roots and into iframes (same-origin ones in the page, cross-origin
+  ones through Playwright's frame of the iframe);
+* Enter or Space in any form (``key(enter)``, ``key(shift+enter)``,
+  ``type('\\n')``, ``type(' ')``, a Tab before them moving the focus first)
+  presses the focused control; Enter in a text field submits its form, which
+  presses the form's default button; an ``alt``/``ctrl`` combination presses an
+  element with that ``accesskey``.
+
+The description joins the element's accessible name (``aria-labelledby``,
+``aria-label``, ``<label>``s, descendant ``img alt``, ``title``) with its visible
+text, so a button cannot hide "Pay" behind an innocent ``aria-label`` or behind
+an image. It never reads what a user typed into a field (``value`` of text
+inputs), only labels; a submit button's ``value`` is its label.
+
+The script runs in an isolated JavaScript world (CDP ``Page.createIsolatedWorld``):
+it sees the page's DOM but not its JavaScript, so a page cannot patch
+``elementFromPoint`` or ``getAttribute`` to hide a button's name.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+from .actions import Action, Key, LeftClick, LeftDoubleClick, LeftDrag, MiddleClick, RightClick, Type
+from .keys import MODIFIERS, parse_combo
+
+PRESSING = (LeftClick, LeftDoubleClick, RightClick, MiddleClick, LeftDrag)
+MAX_FRAMES = 6
+WORLD = "guiagent-guard"
+#: The describing script (a function of one argument), without its leading comment line.
+DESCRIBE_JS = resources.files("guiagent").joinpath("guard_describe.js").read_text(
+    "utf-8").split("\n", 1)[1].strip()
+
+
+@dataclass
+class Presses:
+    """What an action presses: a point, or keys on the focused element."""
+
+    point: tuple[float, float] | None = None
+    enter: bool = False
+    space: bool = False
+    tabs: list[int] = field(default_factory=lambda: [0])  # Tab presses before Enter/Space
+    access_keys: list[str] = field(default_factory=list)
+
+    @property
+    def focused(self) -> bool:
+        """True when keys press the focused element (or an access key)."""
+        return self.enter or self.space or bool(self.access_keys)
+
+
+def presses(action: Action) -> Presses | None:
+    """What ``action`` would press, or None when it presses nothing."""
+    if isinstance(action, Key):
+        try:
+            keys = parse_combo(action.keys)
+        except Exception:  # noqa: BLE001 - the driver refuses an invalid combo anyway
+            return None
+        found = Presses(enter="enter" in keys, space="space" in keys,
+                        tabs=[0, 1] if "tab" in keys else [0])
+        if MODIFIERS & set(keys) - {"shift"}:
+            found.access_keys = [k for k in keys if len(k) == 1]
+        return found if found.focused else None
+    if isinstance(action, Type):
+        tabs, counts = 0, set()
+        enter = space = False
+        for char in action.content:
+            if char == "\t":
+                tabs += 1
+            elif char in "\r\n":
+                enter = True
+                counts.add(tabs)
+            elif char == " ":
+                space = True
+                counts.add(tabs)
+        found = Presses(enter=enter, space=space, tabs=sorted(counts) or [0])
+        return found if found.focused else None
+    return None
+
+
+def describe_pressed(page: Any, action: Action, at: tuple[float, float] | None) -> str:
+    """The description of what ``action`` presses in ``page`` ('' when nothing or unknown).
+
+    ``at`` is the action's point in CSS pixels of the viewport, for pointer actions.
+    """
+    what = Presses(point=at) if isinstance(action, PRESSING) and at else presses(action)
+    if what is None:
+        return ""
+    args = {"point": list(what.point) if what.point else None, "enter": what.enter,
+            "space": what.space, "tabs": what.tabs, "accessKeys": what.access_keys,
+            "ox": 0, "oy": 0}
+    texts: list[str] = []
+    frame, seen = page.main_frame, set()
+    for _ in range(MAX_FRAMES):
+        seen.add(id(frame))
+        found = _evaluate(page, frame, args)
+        if not found:
+            break
+        texts.append(str(found.get("text") or ""))
+        cross = found.get("cross")
+        if not cross:
+            break
+        child = _frame_at(page, frame, cross["ox"] + cross["x"], cross["oy"] + cross["y"], seen)
+        if child is None:
+            break
+        frame = child
+        args = {**args, "point": [cross["x"], cross["y"]] if what.point else None,
+                "ox": cross["ox"], "oy": cross["oy"]}
+    return " | ".join(dict.fromkeys(t for t in texts if t))[:400]
+
+
+def _frame_at(page: Any, parent: Any, x: float, y: float, seen: set[int]) -> Any:
+    """The smallest descendant frame of ``parent`` whose iframe covers page point (x, y)."""
+    best, best_area = None, float("inf")
+    for frame in page.frames:
+        if id(frame) in seen or not _descends(frame, parent):
+            continue
+        try:
+            box = frame.frame_element().bounding_box()
+        except Exception:  # noqa: BLE001 - a detached frame
+            continue
+        if box and box["x"] <= x < box["x"] + box["width"] and box["y"] <= y < box["y"] + box["height"]:
+            area = box["width"] * box["height"]
+            if area < best_area:
+                best, best_area = frame, area
+    return best
+
+
+def _descends(frame: Any, ancestor: Any) -> bool:
+    up = frame.parent_frame
+    while up is not None:
+        if up == ancestor:
+            return True
+        up = up.parent_frame
+    return False
+
+
+def _evaluate(page: Any, frame: Any, args: dict) -> dict | None:
+    """Run the describing script in an isolated world of ``frame``; None when it cannot run."""
+    try:
+        target = page if frame == page.main_frame else frame  # a frame: an out-of-process one
+        session = page.context.new_cdp_session(target)
+    except Exception:  # noqa: BLE001 - not Chromium, or a cross-origin frame in the page's process
+        return _evaluate_in_page_world(frame, args)
+    try:
+        tree = session.send("Page.getFrameTree")
+        world = session.send("Page.createIsolatedWorld", {
+            "frameId": tree["frameTree"]["frame"]["id"], "worldName": WORLD})
+        result = session.send("Runtime.evaluate", {
+            "expression": f"({DESCRIBE_JS})({json.dumps(args)})",
+            "contextId": world["executionContextId"], "returnByValue": True})
+        if "exceptionDetails" in result:
+            return None
+        value = result.get("result", {}).get("value")
+        return value if isinstance(value, dict) else None
+    except Exception:  # noqa: BLE001 - a page in mid-navigation has no answer
+        return None
+    finally:
+        try:
+            session.detach()
+        except Exception:  # noqa: BLE001,S110 - already gone with its page
+            pass
+
+
+def _evaluate_in_page_world(frame: Any, args: dict) -> dict | None:
+    """The fallback: the frame's own world (its scripts could interfere; better than nothing)."""
+    try:
+        value = frame.evaluate(DESCRIBE_JS, args)
+    except Exception:  # noqa: BLE001 - a frame in mid-navigation
+        return None
+    return value if isinstance(value, dict) else None
