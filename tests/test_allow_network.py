@@ -119,22 +119,30 @@ def test_no_request_reaches_a_disallowed_host(two_hosts):
         assert proxy is not None
         assert driver.page.title() == "Allowed"  # allowed traffic passes the proxy
         refused = {}
-        for case in CASES:
+        for case in CASES:  # each in a fresh tab, so a late navigation cannot disturb the next
             proxy.take_blocked()
+            page = driver.context.new_page()
             try:
-                driver.page.goto(base + case, wait_until="load", timeout=10_000)
-            except Exception:  # noqa: BLE001 - a refused redirect fails the navigation  # noqa: S110
+                page.goto(base + case, wait_until="load", timeout=10_000)
+            except Exception:  # noqa: BLE001,S110 - a refused redirect fails the navigation
                 pass
-            tried = proxy.wait_blocked(lambda b: b.port == forbidden.port, timeout=10)
-            refused[case] = tried
-            driver.page = driver.context.pages[0]  # a popup may have taken the driver's page
-        # The same host on another port is another site too.
-        proxy.take_blocked()
-        driver.page.evaluate(f"location.href = 'http://127.0.0.1:{forbidden.port}/other-port'")
-        refused["other port"] = proxy.wait_blocked(lambda b: b.port == forbidden.port, timeout=10)
+            refused[case] = proxy.wait_blocked(lambda b: b.port == forbidden.port, timeout=10)
+            page.close()
+        # Typed addresses: another host name, and the same host on another port.
+        for away in (f"http://localhost:{forbidden.port}/typed",
+                     f"http://127.0.0.1:{forbidden.port}/other-port"):
+            proxy.take_blocked()
+            page = driver.context.new_page()
+            try:
+                page.goto(away, wait_until="load", timeout=10_000)
+            except Exception:  # noqa: BLE001,S110 - a refused https tunnel fails the navigation
+                pass
+            refused[away] = proxy.wait_blocked(lambda b: b.port == forbidden.port, timeout=10)
+            page.close()
         # A redirect between allowed pages still works.
-        driver.page.goto(base + "/home", wait_until="load")
-        assert driver.page.title() == "Allowed"
+        main = driver.context.pages[0]
+        main.goto(base + "/home", wait_until="load")
+        assert main.title() == "Allowed"
     assert forbidden.hits == []
     assert [case for case, tried in refused.items() if not tried] == []
     assert f"GET 127.0.0.1:{site.port}/redirect/302" in site.hits
