@@ -1,7 +1,8 @@
 """The agent loop: observe, ask, parse, act, record; until the task ends.
 
 Errors split in two (as in smolagents): the model's faults (an unreadable
-answer, a refused action) are recorded on the step and shown to the model;
+answer, a refused action) and input no application took (a key with nothing
+focused: the app is still starting) are recorded on the step and shown to the model;
 ours and the environment's (server unreachable, driver broken) end the run
 with a clear outcome. Either way the run log is complete up to that point.
 
@@ -24,7 +25,7 @@ from pydantic import BaseModel, Field
 from .actions import Action, Answer, Done, Fail
 from .asking import Asker
 from .drivers.base import Driver, Observation
-from .errors import ActionRefusedError, GuiAgentError, ModelResponseError
+from .errors import ActionRefusedError, GuiAgentError, InputNotTakenError, ModelResponseError
 from .hooks import AgentHooks, StopRun, add_note, step_note
 from .imaging import data_url, encode_image, half_size
 from .interrupts import StopRequest, stop_on_signals
@@ -201,6 +202,9 @@ class Agent:
             result = self.driver.act(action, obs.frame)
         except ActionRefusedError as exc:
             step.error, step.result = ErrorInfo.of(exc), "refused"
+            return
+        except InputNotTakenError as exc:  # nothing was entered; the model hears why
+            step.error, step.result = ErrorInfo.of(exc), "not taken"
             return
         except StopRun as exc:
             step.error, step.result = ErrorInfo.of(exc), "not executed"

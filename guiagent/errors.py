@@ -7,8 +7,11 @@
     │   ├── SkillFileError     a skill file that cannot be loaded (names file, line, field)
     │   └── TaskFileError      an evaluation task file that cannot be loaded (file, line, field)
     ├── DriverError            the browser/desktop could not observe or act
-    │   └── ActionRefusedError the action was refused before execution
-    │       └── OffScreenError a point outside the observed screen
+    │   ├── ActionRefusedError the action was refused before execution
+    │   │   └── OffScreenError a point outside the observed screen
+    │   ├── InputNotTakenError no application took the input (nothing focused, no window
+    │   │                      at the point, a paste nobody read): nothing was entered
+    │   └── AppNotReadyError   an application's window did not show up (or settle) in time
     ├── ModelError             anything between us and the model server
     │   ├── ModelConnectionError   server unreachable, timed out, 5xx after retries
     │   ├── ModelResponseError     an answer we cannot turn into an action
@@ -43,6 +46,17 @@ class ActionRefusedError(DriverError):
 
 class OffScreenError(ActionRefusedError):
     """A point of the action lies outside the screenshot the model saw."""
+
+
+class InputNotTakenError(DriverError):
+    """No application took the input: no window had focus for a key, no window lay under
+    a click, or nobody read a paste. The input was not entered, so the step did nothing
+    and may be repeated once the application is ready.
+    """
+
+
+class AppNotReadyError(DriverError):
+    """An application's window was not mapped (or did not settle) before the deadline."""
 
 
 class ModelError(GuiAgentError):

@@ -59,5 +59,8 @@ def step_note(step: StepRecord) -> str | None:
     notes = []
     if step.error is not None and step.result == "refused":
         notes.append(f"that action was refused and not executed: {step.error.message}")
+    elif step.error is not None and step.result == "not taken":
+        notes.append(f"that action had no effect, no application took the input: "
+                     f"{step.error.message}")
     notes.extend(step.extra.get("notes", []))
     return " ".join(notes) or None

@@ -28,5 +28,13 @@ for module, target in (("sandbox_web", sandbox_app), ("sandbox_desktop", sandbox
     mod.register(target)
 
 
+def main() -> None:
+    """The console entry point: the CLI, with unexpected errors reported, not dumped."""
+    from .crash import guarded
+
+    app.pretty_exceptions_enable = False
+    guarded(app)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    app()
+    main()

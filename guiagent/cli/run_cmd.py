@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-import shlex
+import time
+import uuid
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from ..agent import Agent, AgentConfig, RunResult
-from ..errors import ConfigError, GuiAgentError, ModelConnectionError
+from ..errors import ConfigError, DriverError, GuiAgentError, ModelConnectionError
 from ..geometry import Size
 from ..model import DEFAULT_BASE_URL, DEFAULT_MODEL, ModelSettings, OpenAIChatClient
 from ..protocols.glm41v_pc import Glm41vPcProtocol
+from .crash import set_run_dir
+from .desktop_apps import app_specs, desktop_display
 from .progress import ConsoleProgress
 from .safety_options import apply_safety
 
@@ -23,18 +27,19 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 EXIT_DONE, EXIT_NOT_DONE, EXIT_USAGE = 0, 1, 2
 
 
-def desktop_display(display: str | None, size: str, apps: list[str], stack: ExitStack) -> str:
-    """The display to drive: the one given, else a fresh sandbox that ``stack`` tears down.
+def default_run_dir() -> Path:
+    """``runs/<time>-<random>``: fixed before the run so a crash report can go there."""
+    return Path("runs") / (time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:6])
 
-    guiagent never touches the user's real display unless told to with --display.
-    """
-    if display:
-        return display
-    from ..sandboxes.desktop import DesktopSandbox
 
-    sandbox = stack.enter_context(DesktopSandbox(size=size, apps=[shlex.split(a) for a in apps]))
-    err.print(f"desktop sandbox: DISPLAY={sandbox.display} ({sandbox.size})")
-    return sandbox.display
+def setup_failed(exc: BaseException) -> int:
+    """Print why the run could not start; exit 1 if the environment failed, 2 for usage."""
+    err.print(f"[red]error:[/red] {escape(str(exc))}", markup=True)
+    if isinstance(exc, DriverError) and not isinstance(exc, ConfigError):
+        err.print("Nothing was run. Check that the app starts on this display (try it in "
+                  "`guiagent sandbox desktop -- COMMAND`), or give it more time.")
+        return EXIT_NOT_DONE
+    return EXIT_USAGE
 
 
 def build_driver(url: str | None, desktop: bool, display: str | None, viewport: str,
@@ -87,7 +92,10 @@ def run(
     display: Annotated[str | None, typer.Option(
         help="X display for --desktop, e.g. :99 [default: a fresh sandbox desktop].")] = None,
     app: Annotated[list[str] | None, typer.Option(
-        "--app", help="Command to start in the sandbox desktop (repeatable).")] = None,
+        "--app", help="Command to start on the desktop (repeatable); the run starts once its "
+        "window is mapped and idle.")] = None,
+    app_timeout: Annotated[float, typer.Option(
+        min=1, help="Seconds to wait for each --app window.")] = 180.0,
     input_backend: Annotated[str, typer.Option(
         "--input", help="Desktop input: pyautogui or xdotool.")] = "pyautogui",
     model_url: Annotated[str, typer.Option(envvar="GUIAGENT_MODEL_URL",
@@ -134,21 +142,28 @@ def run(
                                  timeout=timeout, retries=retries,
                                  thinking_max_tokens=thinking_tokens, answer_max_tokens=answer_tokens)
         client = OpenAIChatClient(settings)
+        run_dir = out or default_run_dir()
+        set_run_dir(run_dir)
         if desktop:
-            display = desktop_display(display, viewport, app or [], stack)
+            display = desktop_display(display, viewport, app_specs(app or [], None, app_timeout),
+                                      stack, err)
+        elif app:
+            raise ConfigError("--app starts desktop applications: add --desktop")
         driver = build_driver(url, desktop, display, viewport, headed, backend=input_backend)
         driver, guards, tips = apply_safety(driver, tips, policy=policy, allow_domains=allow_domain,
                                             interactive=interactive, secrets=secret,
                                             secrets_file=secrets_file)
         if image_format not in ("jpeg", "png"):
             raise ConfigError(f"--image-format must be jpeg or png, not {image_format!r}")
-        config = AgentConfig(max_steps=max_steps, max_seconds=max_seconds, run_dir=out,
+        config = AgentConfig(max_steps=max_steps, max_seconds=max_seconds, run_dir=run_dir,
                              image_format=image_format, max_image_pixels=max_pixels,
                              stuck_warn_after=min(stuck_warn, stuck_stop), stuck_stop_after=stuck_stop)
     except (GuiAgentError, ValueError) as exc:
         stack.close()
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(EXIT_USAGE) from None
+        raise typer.Exit(setup_failed(exc)) from None
+    except BaseException:
+        stack.close()
+        raise
     agent = Agent(driver, client, protocol=Glm41vPcProtocol(tips=tips), config=config,
                   hooks=[ConsoleProgress(err), *guards])
     err.print(f"task: {task}\nmodel: {model} at {model_url}")

@@ -8,11 +8,13 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from ..agent import AgentHooks
 from ..errors import ConfigError, GuiAgentError, ModelConnectionError, ModelRequiredError
 from ..model import DEFAULT_MODEL, ModelSettings, OpenAIChatClient
 from ..runlog import StepRecord
+from .crash import set_run_dir
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
@@ -93,15 +95,24 @@ def run_cmd(
     input_backend: Annotated[str, typer.Option(
         "--input", help="Desktop input: xdotool (default; no dropped keys in LibreOffice) or "
         "pyautogui.")] = "xdotool",
+    app: Annotated[list[str] | None, typer.Option(
+        "--app", help="Command to start on the desktop instead of the skill's own app "
+        "(repeatable); the skill starts once its window is mapped and idle.")] = None,
+    app_timeout: Annotated[float | None, typer.Option(
+        min=1, help="Seconds to wait for the app's window [default: the skill's, or 180].")
+    ] = None,
     path: PathsOpt = None,
 ) -> None:
     """Run a skill; DOM and OCR ground its targets, the model fills the gaps if given."""
     from ..skills import SkillRunConfig, SkillRunner, find_skill
     from ..skills.params import parse_assignments, read_params_file
-    from .run_cmd import build_driver, desktop_display
+    from .desktop_apps import app_specs, desktop_display
+    from .run_cmd import build_driver, default_run_dir, setup_failed
 
     stack = ExitStack()
     try:
+        run_dir = out_dir or default_run_dir()
+        set_run_dir(run_dir)
         loaded = find_skill(skill, path)
         values: dict[str, Any] = read_params_file(params_file, loaded) if params_file else {}
         values.update(parse_assignments(param or []))
@@ -109,18 +120,23 @@ def run_cmd(
         if model_url:
             client = OpenAIChatClient(ModelSettings(base_url=model_url, model=model,
                                                     api_key=api_key, retries=retries))
-        if desktop:
-            display = desktop_display(display, viewport, [], stack)
-        driver = build_driver(url, desktop, display, viewport, headed, backend=input_backend)
-        runner = SkillRunner(driver, client, config=SkillRunConfig(run_dir=out_dir),
-                             hooks=[SkillProgress()])
         from ..skills import resolve_params
 
-        resolve_params(loaded, values)  # report parameter errors before a browser starts
+        resolve_params(loaded, values)  # report parameter errors before anything starts
+        if desktop:
+            display = desktop_display(display, viewport,
+                                      app_specs(app or [], loaded.app, app_timeout), stack, err)
+        elif app:
+            raise ConfigError("--app starts desktop applications: add --desktop")
+        driver = build_driver(url, desktop, display, viewport, headed, backend=input_backend)
+        runner = SkillRunner(driver, client, config=SkillRunConfig(run_dir=run_dir),
+                             hooks=[SkillProgress()])
     except (GuiAgentError, ValueError) as exc:
         stack.close()
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(EXIT_USAGE) from None
+        raise typer.Exit(setup_failed(exc)) from None
+    except BaseException:
+        stack.close()
+        raise
     err.print(f"skill: {loaded.name} ({loaded.source})"
               + (f"\nmodel: {model} at {model_url}" if model_url else "\nmodel: none"))
     try:
@@ -133,7 +149,8 @@ def run_cmd(
               f"{r.totals.seconds:.1f}s")
     err.print(f"run log: {result.run_dir}")
     if result.error is not None:
-        err.print(f"[red]error:[/red] {r.error.message if r.error else result.error}")
+        message = r.error.message if r.error else str(result.error)
+        err.print(f"[red]error:[/red] {escape(message)}", markup=True)
     if isinstance(result.error, ModelRequiredError | ModelConnectionError | ConfigError):
         raise typer.Exit(EXIT_USAGE)
     raise typer.Exit(EXIT_DONE if result.outcome == "done" else EXIT_FAILED)

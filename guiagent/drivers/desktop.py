@@ -35,7 +35,7 @@ from ..actions import (
     Scroll,
     Type,
 )
-from ..errors import ActionRefusedError, ConfigError, DriverError
+from ..errors import ActionRefusedError, ConfigError, DriverError, InputNotTakenError
 from ..geometry import XY, ResolvedPoint, ScreenFrame, Size
 from ..keys import MODIFIERS, parse_combo
 from .base import ActionResult, BaseDriver, Observation
@@ -43,11 +43,14 @@ from .desktop_clipboard import Clipboard, MissingToolError
 from .desktop_input import Button, InputBackend, XdotoolBackend
 from .desktop_pyautogui import PyAutoGuiBackend
 from .desktop_selection import MAX_BYTES, SelectionOwner, xlib_available
+from .desktop_targets import InputTargets
 
 Region = tuple[int, int, int, int]
 PASTE_SETTLE_SECONDS = 0.15
 #: How long a paste may take before the driver reports that no application read the text.
-PASTE_TIMEOUT_SECONDS = 5.0
+PASTE_TIMEOUT_SECONDS = 10.0
+#: How long a key waits for a focused window, and a click for a window at its point.
+INPUT_TIMEOUT_SECONDS = 5.0
 if TYPE_CHECKING:
     from mss.screenshot import ScreenShot
 
@@ -93,6 +96,8 @@ class DesktopDriver(BaseDriver):
         settle_seconds: float = 0.0,
         clipboard: Literal["auto", "xlib", "xclip", "xsel"] = "auto",
         paste_timeout: float = PASTE_TIMEOUT_SECONDS,
+        input_timeout: float = INPUT_TIMEOUT_SECONDS,
+        check_input: bool = True,
     ) -> None:
         if backend not in ("pyautogui", "xdotool"):
             raise ConfigError(f"unknown desktop backend {backend!r}: use pyautogui or xdotool")
@@ -118,6 +123,10 @@ class DesktopDriver(BaseDriver):
         self.clipboard = clipboard
         self._own_clipboard = clipboard == "xlib" or (clipboard == "auto" and xlib_available())
         self.paste_timeout = paste_timeout
+        self.input_timeout = input_timeout
+        # Refuse input nobody would take (needs python-xlib; see desktop_targets).
+        self.check_input = check_input and xlib_available()
+        self._targets: InputTargets | None = None
         self._sct: _Capture | None = None
         self._backend: InputBackend | None = None
         self._clipboard: Clipboard | None = None
@@ -165,6 +174,9 @@ class DesktopDriver(BaseDriver):
         if self._owner is not None:
             self._owner.stop()
         self._owner = None
+        if self._targets is not None:
+            self._targets.close()
+        self._targets = None
 
     def describe(self) -> dict:
         """Settings worth recording in run.json."""
@@ -173,7 +185,7 @@ class DesktopDriver(BaseDriver):
             "region": list(self.region) if self.region else None, "area": self._area,
             "backend": self.backend_name, "screenshot_scale": self.screenshot_scale,
             "type_mode": self.type_mode,
-            "clipboard": self.clipboard,
+            "clipboard": self.clipboard, "check_input": self.check_input,
         }
 
     def _pick_area(self, monitors: list[dict[str, int]]) -> dict[str, int]:
@@ -241,6 +253,7 @@ class DesktopDriver(BaseDriver):
         if isinstance(action, _Click):
             button, count = _CLICKS[type(action)]
             point = frame.resolve(action.start_box.x, action.start_box.y)
+            self._require_window_at(point, "click")
             backend.click(*point.global_.rounded(), button=button, count=count)
             return _result([point], f"{button} x{count} via {backend.name}")
         if isinstance(action, Hover):
@@ -250,10 +263,12 @@ class DesktopDriver(BaseDriver):
         if isinstance(action, LeftDrag):
             start = frame.resolve(action.start_box.x, action.start_box.y)
             end = frame.resolve(action.end_box.x, action.end_box.y)
+            self._require_window_at(start, "drag")
             backend.drag(start.global_.rounded(), end.global_.rounded(), self.drag_steps)
             return _result([start, end], f"dragged in {self.drag_steps} steps")
         if isinstance(action, Scroll):
             point = frame.resolve(action.start_box.x, action.start_box.y)
+            self._require_window_at(point, "scroll")
             backend.scroll(*point.global_.rounded(), direction=action.direction,
                            clicks=action.step)
             return _result([point], f"{action.step} wheel clicks {action.direction}")
@@ -268,12 +283,14 @@ class DesktopDriver(BaseDriver):
             return self._type(backend, keys[0])  # a lone non-ASCII "key" is text
         if any(len(k) == 1 and not k.isascii() for k in keys) and set(keys) & MODIFIERS:
             raise ActionRefusedError(f"cannot combine modifiers with non-ASCII keys: {keys}")
+        self._require_focus(f"the key {'+'.join(keys)}")
         backend.press(keys)
         return ActionResult(detail=f"pressed {'+'.join(keys)} via {backend.name}")
 
     def _type(self, backend: InputBackend, text: str) -> ActionResult:
         if not text:
             return ActionResult(detail="nothing to type")
+        self._require_focus(f"typing {len(text)} chars")
         if self.type_mode == "keys" and _is_key_typable(text):
             backend.type_ascii(text)
             return ActionResult(detail=f"typed {len(text)} chars as keys via {backend.name}")
@@ -301,14 +318,47 @@ class DesktopDriver(BaseDriver):
         backend.press(self.paste_keys)
         keys = "+".join(self.paste_keys)
         if not offer.served.wait(self.paste_timeout):
-            return ActionResult(detail=f"pressed {keys} with {len(text)} chars on the clipboard, "
-                                       f"but no application read them in {self.paste_timeout:g}s "
-                                       "(is a text field focused?)")
+            offer.withdraw()  # a late read must not enter the text after we report it lost
+            raise InputNotTakenError(
+                f"pressed {keys} with {len(text)} chars on the clipboard, but no application "
+                f"read them in {self.paste_timeout:g}s, so nothing was typed: focus a text "
+                "field, or wait until the application has finished starting")
         # The app has the text; it may still be inserting it while it handles the next keys
         # (LibreOffice's clipboard wait dispatches them), so give it a moment before those.
         time.sleep(PASTE_SETTLE_SECONDS)
         return ActionResult(detail=f"pasted {len(text)} chars with {keys}; the application read "
                                    f"them as {offer.targets_served[0]}")
+
+    # -- is anybody there? ------------------------------------------------------
+    def _input_targets(self) -> InputTargets | None:
+        if not self.check_input:
+            return None
+        if self._targets is None:
+            self._targets = InputTargets(self.display or "")
+        return self._targets
+
+    def _require_focus(self, what: str) -> None:
+        """Wait briefly for a client window to have the keyboard focus, else refuse."""
+        targets = self._input_targets()
+        if targets is None or targets.wait_focus(self.input_timeout):
+            return
+        raise InputNotTakenError(
+            f"no application window has the keyboard focus on {self.display} (waited "
+            f"{self.input_timeout:g}s), so {what} would go nowhere and was not sent: open or "
+            "click the application's window first, or wait until it has started")
+
+    def _require_window_at(self, point: ResolvedPoint, what: str) -> None:
+        """Wait briefly for a window to be mapped at the point, else refuse."""
+        targets = self._input_targets()
+        if targets is None:
+            return
+        x, y = point.global_.rounded()
+        if targets.wait_window_at(x, y, self.input_timeout):
+            return
+        raise InputNotTakenError(
+            f"no window is mapped at ({x}, {y}) on {self.display} (waited "
+            f"{self.input_timeout:g}s), so the {what} would hit the bare desktop and was not "
+            "sent: wait until the application's window is shown")
 
 
 def _result(points: list[ResolvedPoint], detail: str) -> ActionResult:

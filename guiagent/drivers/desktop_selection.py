@@ -56,11 +56,16 @@ class Offer:
     served: threading.Event = field(default_factory=threading.Event)
     targets_served: list[str] = field(default_factory=list)
     lost: bool = False  # another client took the selection
+    withdrawn: threading.Event = field(default_factory=threading.Event)
     error: BaseException | None = None
 
     def arm(self) -> None:
         """From now on a text read sets :attr:`served` (call it just before the paste key)."""
         self.armed.set()
+
+    def withdraw(self) -> None:
+        """Refuse every later request: the paste was reported as not taken."""
+        self.withdrawn.set()
 
 
 class SelectionOwner:
@@ -184,7 +189,7 @@ class SelectionOwner:
         prop = event.property if event.property != X.NONE else event.target
         target = names.get(event.target)
         text_sent = False
-        if offer is None:
+        if offer is None or offer.withdrawn.is_set():
             prop = X.NONE  # nothing offered any more
         elif target == "TARGETS":
             offered = [atoms["TARGETS"], atoms["TIMESTAMP"], *(atoms[t] for t in TEXT_TARGETS)]

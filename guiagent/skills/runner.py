@@ -34,6 +34,7 @@ from .params import resolve_params
 from .schema import AgentStep, ForEachStep, Skill, step_kind
 from .steps import HANDLERS
 from .templating import truthy
+from .verify_run import run_verify
 
 
 class SkillRunConfig(BaseModel):
@@ -82,6 +83,7 @@ class SkillRunner:
         try:
             self.driver.start()
             self._run_steps(ctx, skill.steps, "")
+            run_verify(ctx, skill.verify)
         except KeyboardInterrupt as exc:
             outcome, error = "interrupted", exc
         except GuiAgentError as exc:
@@ -92,6 +94,11 @@ class SkillRunner:
             info = ErrorInfo(type=type(exc).__name__, message=ctx.redact(f"{where}: {exc}"))
             if not getattr(exc, "recorded", False) and ctx.path:
                 ctx.record(error=exc)
+        except Exception as exc:  # a bug: the log says so (never "done"), then it surfaces
+            outcome, error = "error", exc
+            info = ErrorInfo(type=type(exc).__name__, message=ctx.redact(
+                f"step {ctx.path or 'start'}: unexpected {type(exc).__name__}: {exc}"))
+            raise
         finally:
             record = log.finish(outcome, error=info or error)
         return RunResult(outcome=outcome, run_dir=log.dir, record=record, steps=log.steps,

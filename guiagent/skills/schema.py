@@ -14,8 +14,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
+from ..drivers.desktop_windows import AppSpec, WindowMatch
 from ..keys import parse_combo
 from .target import ClickSpec, Target
+from .verify import VerifyItem
 
 ParamType = Literal["string", "integer", "number", "boolean", "object", "list", "csv"]
 
@@ -53,11 +55,13 @@ class TypeSpec(BaseModel):
 
 
 class WaitForSpec(BaseModel):
-    """``wait_for:`` text to appear (or disappear), or the URL/title to change."""
+    """``wait_for:`` text to appear (or disappear), the URL/title to change, or a desktop
+    window to be mapped and idle (``window: {title: ..., class: ...}``)."""
 
     model_config = ConfigDict(extra="forbid")
 
     text: str | None = None
+    window: WindowMatch | None = None
     gone: bool = False
     url_contains: str | None = None
     title_contains: str | None = None
@@ -70,8 +74,8 @@ class WaitForSpec(BaseModel):
 
     @model_validator(mode="after")
     def _not_empty(self) -> WaitForSpec:
-        if not (self.text or self.url_contains or self.title_contains):
-            raise ValueError("wait_for needs text, url_contains or title_contains")
+        if not (self.text or self.url_contains or self.title_contains or self.window):
+            raise ValueError("wait_for needs text, url_contains, title_contains or window")
         return self
 
 
@@ -265,7 +269,11 @@ class Skill(BaseModel):
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     description: str = ""
     parameters: dict[str, Parameter] = {}
+    #: The desktop app the steps work in: `skill run --desktop` starts it and waits for it.
+    app: AppSpec | None = None
     steps: list[Step] = Field(min_length=1)
+    #: Checks that read the effect back once the steps are done (see verify.py).
+    verify: list[VerifyItem] = []
     source: str | None = Field(default=None, exclude=True)  # the file it was loaded from
 
     def needs_model(self) -> bool:

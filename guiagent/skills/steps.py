@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..actions import Key, LeftClick, LeftDoubleClick, MiddleClick, Point, RightClick, Scroll, Type
-from ..errors import SkillStepError
+from ..errors import AppNotReadyError, ConfigError, SkillStepError
 from ..keys import combo_text, parse_combo
 from .context import SkillContext
 from .forms import fill_form, select_option
@@ -87,7 +87,7 @@ def text_visible(ctx: SkillContext, text: str) -> tuple[bool, list[str]]:
     return False, ctx.screen_text.seen(obs)
 
 
-def _condition(ctx: SkillContext, spec: WaitForSpec | CheckSpec) -> tuple[bool, str]:
+def condition(ctx: SkillContext, spec: WaitForSpec | CheckSpec) -> tuple[bool, str]:
     """Evaluate every condition of a wait_for/check; (all true, what was wrong)."""
     obs = ctx.observe(fresh=True)
     problems = []
@@ -111,12 +111,41 @@ def _condition(ctx: SkillContext, spec: WaitForSpec | CheckSpec) -> tuple[bool, 
     return not problems, "; ".join(problems)
 
 
+def desktop_display(driver: Any) -> str:
+    """The X display of a desktop driver, looking through wrappers (guard, secrets)."""
+    for _ in range(5):
+        display = getattr(driver, "display", None)
+        if isinstance(display, str) and display:
+            return display
+        driver = getattr(driver, "driver", None)
+    raise ConfigError("wait_for: {window: ...} needs the desktop driver (--desktop)")
+
+
+def _wait_for_window(ctx: SkillContext, step: WaitForStep) -> None:
+    from ..drivers.desktop_windows import wait_for_app_window
+
+    spec = step.wait_for
+    assert spec.window is not None
+    try:
+        window = wait_for_app_window(desktop_display(ctx.driver), spec.window,
+                                     timeout=spec.timeout)
+    except AppNotReadyError as exc:
+        raise SkillStepError(f"gave up after {spec.timeout:g}s: {exc}") from exc
+    ctx.obs = None
+    ctx.record(note=ctx.label or f"waited for the window {window.describe()}",
+               extra={"condition": "met", "window": window.describe()})
+
+
 def do_wait_for(ctx: SkillContext, step: WaitForStep) -> None:
     """Poll the screen until the condition holds or the timeout passes."""
     spec = step.wait_for
+    if spec.window is not None:
+        _wait_for_window(ctx, step)
+        if not (spec.text or spec.url_contains or spec.title_contains):
+            return
     deadline = time.monotonic() + spec.timeout
     while True:
-        ok, problem = _condition(ctx, spec)
+        ok, problem = condition(ctx, spec)
         if ok:
             ctx.record(note=ctx.label or "waited for the screen", extra={"condition": "met"})
             return
@@ -127,7 +156,7 @@ def do_wait_for(ctx: SkillContext, step: WaitForStep) -> None:
 
 def do_check(ctx: SkillContext, step: CheckStep) -> None:
     """Assert the screen's state once."""
-    ok, problem = _condition(ctx, step.check)
+    ok, problem = condition(ctx, step.check)
     if not ok:
         raise SkillStepError(f"check failed: {problem}")
     ctx.record(note=ctx.label or "check passed", extra={"condition": "met"})

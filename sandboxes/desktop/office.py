@@ -5,7 +5,7 @@ bar, which would sit on top of whatever an agent test expects to see; a
 shared profile leaks state between runs and locks against a second
 instance. So every start gets its own profile directory, seeded with the few
 settings that silence first-run noise, and the call returns only once the
-document window is mapped.
+document window is mapped, idle and focused.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from guiagent.drivers.desktop_windows import WindowMatch
 from guiagent.errors import ConfigError, DriverError
 
 from .xvfb import DesktopSandbox
@@ -71,7 +72,7 @@ def start_office(
     *,
     profile: Path | None = None,
     document: Path | None = None,
-    timeout: float = 90.0,
+    timeout: float = 180.0,
 ) -> OfficeWindow:
     """Launch ``soffice --calc|--writer`` with a private profile; wait for its window."""
     if app not in _WINDOW_CLASS:
@@ -89,10 +90,16 @@ def start_office(
             "--norestore", "--nologo", "--nolockcheck"]
     if document is not None:
         argv.append(str(document))
-    proc = sandbox.launch(argv, env={"SAL_USE_VCLPLUGIN": "gen"})
+    from guiagent.drivers.desktop_windows import AppSpec
+
+    from .apps import start_app  # apps builds on this module
+
+    spec = AppSpec(command=argv, window=WindowMatch(class_=_WINDOW_CLASS[app]), timeout=timeout)
     try:
-        window = sandbox.wait_for_window(class_=_WINDOW_CLASS[app], timeout=timeout)
+        running = start_app(spec, sandbox=sandbox, env={"SAL_USE_VCLPLUGIN": "gen"})
     except DriverError as exc:
         raise DriverError(f"LibreOffice {app} did not open a window: {exc}; output: "
                           f"{sandbox.log_text(soffice)[-800:]}") from exc
-    return OfficeWindow(process=proc, window=window, profile=profile, app=app)
+    assert running.process is not None
+    return OfficeWindow(process=running.process, window=str(running.window.id), profile=profile,
+                        app=app)

@@ -152,6 +152,20 @@ def sweep(token: str, grace: float = 2.0) -> list[int]:
     return pids
 
 
+def probe_tool(argv: Sequence[str], env: Mapping[str, str], deadline: float,
+               ) -> subprocess.CompletedProcess[str] | None:
+    """Run a quick X11 query, allowed until ``deadline`` (monotonic); None if it ran out.
+
+    A fixed per-call limit (the old 5 s) ended runs on a loaded machine where the
+    same query simply took longer; only the caller's overall deadline counts.
+    """
+    try:
+        return subprocess.run(list(argv), env=dict(env), capture_output=True, text=True,
+                              timeout=max(1.0, deadline - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        return None
+
+
 def wait_until(check: Callable[[], T | None], timeout: float, interval: float = 0.05) -> T | None:
     """Poll ``check()`` until it returns something truthy; return it, or None on timeout."""
     deadline = time.monotonic() + timeout

@@ -26,7 +26,7 @@ def require_tool(tool: str, package: str) -> str:
     return path
 
 
-def run_tool(argv: list[str], env: Mapping[str, str], timeout: float = 10.0) -> str:
+def run_tool(argv: list[str], env: Mapping[str, str], timeout: float = 60.0) -> str:
     """Run a short X11 tool and return its stdout; raise DriverError with its stderr."""
     try:
         done = subprocess.run(
@@ -43,7 +43,7 @@ def run_tool(argv: list[str], env: Mapping[str, str], timeout: float = 10.0) -> 
 
 def find_windows(
     env: Mapping[str, str], *, name: str | None = None, class_: str | None = None,
-    pid: int | None = None, visible: bool = True,
+    pid: int | None = None, visible: bool = True, timeout: float = 30.0,
 ) -> list[str]:
     """Window ids (decimal strings) matching every given criterion."""
     argv = ["xdotool", "search"]
@@ -57,7 +57,11 @@ def find_windows(
         argv += ["--name", name]
     if pid is None and class_ is None and name is None:
         argv += ["--name", ""]
-    done = subprocess.run(argv, env=dict(env), capture_output=True, text=True, timeout=10)
+    try:
+        done = subprocess.run(argv, env=dict(env), capture_output=True, text=True,
+                              timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return []  # a busy machine: the caller's deadline decides
     # xdotool exits 1 when nothing matched: not an error here.
     return done.stdout.split()
 

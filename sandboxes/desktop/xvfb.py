@@ -16,14 +16,21 @@ import secrets
 import shutil
 import subprocess
 import tempfile
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from guiagent.errors import ConfigError, DriverError
 from guiagent.geometry import Size
 
 from . import windows
-from .procs import MARKER, spawn, stop_groups, sweep, wait_until
+from .procs import MARKER, probe_tool, spawn, stop_groups, sweep, wait_until
+
+if TYPE_CHECKING:
+    from guiagent.drivers.desktop_windows import AppSpec
+
+    from .apps import RunningApp
 
 FIRST_DISPLAY = 99
 LAST_DISPLAY = 999
@@ -84,7 +91,7 @@ class DesktopSandbox:
         *,
         monitors: Sequence[str] = (),
         depth: int = 24,
-        start_timeout: float = 10.0,
+        start_timeout: float = 60.0,
         keep_logs: bool = False,
     ) -> None:
         try:
@@ -193,6 +200,12 @@ class DesktopSandbox:
         return windows.wait_for_window(self.env, name=name, class_=class_, pid=pid,
                                        timeout=timeout)
 
+    def start_app(self, spec: AppSpec) -> RunningApp:
+        """Launch ``spec`` here and return once its window is mapped, idle and focused."""
+        from .apps import start_app
+
+        return start_app(spec, sandbox=self)
+
     def log_text(self, program: str) -> str:
         """The output logged so far by every process started from ``program``."""
         if self.logdir is None:
@@ -233,15 +246,15 @@ class DesktopSandbox:
     def _wait_server(self, proc: subprocess.Popen[bytes], number: int) -> bool:
         env = {**os.environ, "DISPLAY": f":{number}"}
         lock = Path(f"/tmp/.X{number}-lock")
+        deadline = time.monotonic() + self.start_timeout
 
         def ready() -> bool | None:
             if proc.poll() is not None:
                 return True  # stop polling: it died
             if not lock.exists() or lock.read_text().strip() != str(proc.pid):
                 return None  # not ours (yet)
-            done = subprocess.run(["xdotool", "getdisplaygeometry"], env=env,
-                                  capture_output=True, timeout=5)
-            return done.returncode == 0 or None
+            done = probe_tool(["xdotool", "getdisplaygeometry"], env, deadline)
+            return (done is not None and done.returncode == 0) or None
 
         wait_until(ready, self.start_timeout, interval=0.02)
         return proc.poll() is None and ready() is True
@@ -261,13 +274,13 @@ class DesktopSandbox:
         if self.window_manager == "openbox":
             argv.append("--sm-disable")
         self._wm = spawn(argv, self.env, log=self._log(self.window_manager))
+        deadline = time.monotonic() + self.start_timeout
 
         def ready() -> bool | None:
             if self._wm is None or self._wm.poll() is not None:
                 return True
-            done = subprocess.run(["xprop", "-root", "_NET_SUPPORTING_WM_CHECK"], env=self.env,
-                                  capture_output=True, text=True, timeout=5)
-            return "window id" in done.stdout or None
+            done = probe_tool(["xprop", "-root", "_NET_SUPPORTING_WM_CHECK"], self.env, deadline)
+            return (done is not None and "window id" in done.stdout) or None
 
         ok = wait_until(ready, self.start_timeout, interval=0.05)
         if self._wm.poll() is not None:
