@@ -10,6 +10,7 @@ page titles are untrusted text and must never become markup.
 from __future__ import annotations
 
 import base64
+import functools
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,7 +90,9 @@ def _clock(ts: float | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts)) if ts else "—"
 
 
+@functools.lru_cache(maxsize=1)
 def _environment() -> Environment:
+    """One environment per process: it caches the compiled template (compiling costs ~0.3 s)."""
     env = Environment(loader=PackageLoader("guiagent.replay", "templates"),
                       autoescape=select_autoescape(default=True, default_for_string=True),
                       trim_blocks=True, lstrip_blocks=True)
