@@ -52,6 +52,7 @@ class Word:
     text: str
     x: int
     y: int
+    box: tuple[int, int, int, int] = (0, 0, 0, 0)
 
 
 def ocr_words(image: Image.Image, top: int) -> list[Word]:
@@ -74,8 +75,21 @@ def ocr_words(image: Image.Image, top: int) -> list[Word]:
             key = (text, x // 10, y // 10)
             if key not in seen:
                 seen.add(key)
-                words.append(Word(text, x, y))
+                left, upper = data["left"][i], top + data["top"][i]
+                words.append(Word(text, x, y, (left, upper, left + data["width"][i],
+                                               upper + data["height"][i])))
     return words
+
+
+def looks(image: Image.Image, word: Word) -> tuple[int, ...]:
+    """How a word is drawn: its ink colour and the colour just outside its box (link, button, text)."""
+    rgb = image.convert("RGB")
+    left, upper, right, lower = word.box
+    pixels = [rgb.getpixel((x, y)) for x in range(left, max(left + 1, right))
+              for y in range(upper, max(upper + 1, lower))]
+    ink = min(pixels, key=lambda p: sum(p))  # type: ignore[arg-type]
+    around = rgb.getpixel((max(0, left - 3), min(rgb.height - 1, (upper + lower) // 2)))
+    return (*ink, *around)  # type: ignore[misc]
 
 
 def colour_centre(image: Image.Image, name: str, top: int, tolerance: int = 40) -> tuple[int, int] | None:
@@ -134,11 +148,14 @@ class MiniwobPolicy:
         if target is None:
             return None
         words = ocr_words(image, top)
-        if self.wrong(instruction):
+        found = next((w for exact in (True, False) for w in words
+                      if (w.text == target if exact else w.text.lower() == target.lower())), None)
+        if found is not None and self.wrong(instruction):
+            # a plausible mistake: another word drawn like the target (another link, button)
+            want = looks(image, found)
             others = [w for w in words if w.text.lower() != target.lower()]
-            return (others[0].x, others[0].y) if others else None
-        for exact in (True, False):
-            for w in words:
-                if (w.text == target) if exact else (w.text.lower() == target.lower()):
-                    return w.x, w.y
-        return None
+            if not others:
+                return None
+            found = min(others, key=lambda w: sum(abs(a - b) for a, b in zip(looks(image, w), want,
+                                                                             strict=True)))
+        return (found.x, found.y) if found is not None else None
