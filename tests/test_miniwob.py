@@ -6,6 +6,9 @@ real outcomes of the page.
 """
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -18,6 +21,8 @@ from guiagent.eval.tasks import select_tasks
 from guiagent.model import ModelSettings
 from guiagent.testing.miniwob_policy import MiniwobPolicy
 from guiagent.testing.model_server import GlmModelServer
+
+GUIAGENT = str(Path(sys.executable).with_name("guiagent"))
 
 
 def test_suite_lists_the_packages_tasks_by_name():
@@ -80,3 +85,22 @@ def test_a_wrong_click_gets_the_pages_negative_reward(tmp_path, worker):
     assert result.outcome == "done"  # the page ended the episode ...
     assert result.checks[0].found["raw_reward"] == -1.0  # ... with its own verdict
     assert result.category == "checks_failed"
+
+
+@pytest.mark.browser
+def test_cli_runs_miniwob_click_tasks_scored_by_reward(tmp_path):
+    out = tmp_path / "out"
+    with GlmModelServer(MiniwobPolicy()) as server:
+        proc = subprocess.run([GUIAGENT, "eval", "miniwob", "--task", "click-b*", "--task", "click-link",
+                               "--model-url", server.base_url, "--workers", "2", "--out", str(out)],
+                              capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    rows = {r["task"]: r for r in map(json.loads, (out / "results.jsonl").read_text().splitlines())}
+    assert set(rows) == {"click-button", "click-button-sequence", "click-link"}
+    assert rows["click-button"]["success"] and rows["click-link"]["success"]
+    assert rows["click-button"]["checks"][0]["found"]["raw_reward"] == 1.0
+    assert not rows["click-button-sequence"]["success"]  # two clicks in order: beyond the stand-in
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["episodes"] == 3 and summary["succeeded"] == 2
+    assert (out / "report.html").is_file()
+    assert (out / rows["click-link"]["run_dir"] / "report.html").is_file()

@@ -128,7 +128,12 @@ class BrowserEnv:
                 raise EnvironmentStartError(f"cannot start the web sandbox: {exc}") from exc
             ctx.sandbox_url, ctx.db_path = self.sandbox.url, self.sandbox.db_path
         ctx.downloads_dir = ctx.work_dir
-        self.driver = PlaywrightDriver(None, viewport=self.viewport, browser=self.browser.get(),
+        # A task may ask for its own page size and pixel density (MiniWoB++: a 160x210 area at 3x).
+        viewport = ctx.task.extra.get("viewport") or self.viewport
+        scale = float(ctx.task.extra.get("device_scale_factor") or 1.0)
+        self.driver = PlaywrightDriver(None, viewport=viewport, browser=self.browser.get(),
+                                       device_scale_factor=scale,
+                                       screenshot_scale="device" if scale != 1.0 else "css",
                                        image_format=self.image_format,
                                        jpeg_quality=self.jpeg_quality)
         try:

@@ -27,6 +27,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from ..errors import DriverError, EnvironmentStartError, ModelConnectionError
+from ..hooks import StopRun
 from ..model import ModelSettings
 from .checks import is_infeasible, run_checks
 from .context import CheckResult, EpisodeContext
@@ -231,7 +232,10 @@ def _attempt(spec: EpisodeSpec, worker: Worker) -> EpisodeResult:
                                  error=f"{type(run.error).__name__}: {run.error}",
                                  seconds=round(time.monotonic() - started, 3))
         checks = run_checks(task.evaluate, ctx)
-        error = f"{type(run.error).__name__}: {run.error}" if run.error is not None else None
+        # A hook's StopRun("done") means the world ended the episode (MiniWoB++): not an error.
+        ended = isinstance(run.error, StopRun) and run.outcome == "done"
+        error = f"{type(run.error).__name__}: {run.error}" if run.error is not None and not ended \
+            else None
         return EpisodeResult(**common, success=score(task, run.outcome, checks), checks=checks,
                              error=error, error_kind="agent" if error else None,
                              seconds=round(time.monotonic() - started, 3))
@@ -270,7 +274,7 @@ def _agent(driver: Any, ctx: EpisodeContext, s: EvalSettings, agent_cls: Any, co
                         stuck_warn_after=min(s.stuck_warn_after or 10**9, stop or 10**9)
                         if s.stuck_warn_after else None, stuck_stop_after=stop)
     return agent_cls(driver, OpenAIChatClient(model), protocol=Glm41vPcProtocol(tips=tips),
-                     config=config, hooks=guards)
+                     config=config, hooks=[*guards, *ctx.extra.get("agent_hooks", [])])
 
 
 def _write_report(run_dir: Path) -> None:
