@@ -176,7 +176,7 @@ def test_reset_and_seed(client: FlaskClient, db: Path) -> None:
     assert client.post("/api/seed", json={"table": "users", "rows": []}).status_code == 400
     records.seed(db, "settings", [{"key": "language", "value": "Italiano"}])
     assert "Italiano" in text(client.get("/account"))
-    assert client.post("/api/reset").get_json()["ok"] is True
+    assert client.post("/api/reset", json={}).get_json()["ok"] is True
     assert sql(db, "select count(*) from orders where id in (1031, 2001)") == [(1,)]
     assert sql(db, "select count(*) from changes") == [(0,)]
     assert sql(db, "select value from settings where key = 'language'") == [("English",)]

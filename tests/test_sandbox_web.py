@@ -39,7 +39,8 @@ def _get_json(url: str) -> Any:
 
 
 def _post(url: str) -> Any:
-    req = urllib.request.Request(url, data=b"", method="POST")
+    req = urllib.request.Request(url, data=b"{}", method="POST",
+                                 headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(req, timeout=10) as resp:
         return json.load(resp)
 
@@ -288,3 +289,45 @@ def test_cli_web_serves_until_stopped(tmp_path: Path, stop_signal: signal.Signal
     assert proc.returncode == 0, err
     assert "Stopping web sandbox." in out
     assert db.exists()
+
+
+@pytest.mark.browser
+def test_reset_cannot_be_triggered_from_another_site(sandbox: WebSandbox, browser: Any) -> None:
+    """A page elsewhere posts a form and a no-cors fetch to /api/reset: nothing is deleted."""
+    import http.server
+    import threading
+
+    target = sandbox.url + "/api/reset"
+    attack = (f'<!doctype html><title>attack</title>'
+              f'<iframe name=sink onload="if (window.sent) document.title = \'sent\'"></iframe>'
+              f'<form method=post action="{target}" target=sink enctype="text/plain">'
+              f'<input name=x value=1></form><script>'
+              f'const post = () => {{ window.sent = true; document.forms[0].submit(); }};'
+              f'fetch("{target}", {{method: "POST", mode: "no-cors", body: "{{}}"}})'
+              f'.then(post, post);</script>').encode()
+
+    class Attack(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(attack)))
+            self.end_headers()
+            self.wfile.write(attack)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Attack)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    sandbox.reset()
+    assert _login(sandbox.url, "x", "y") == 401
+    try:
+        for host in ("localhost", "127.0.0.1"):  # another site; the same site on another port
+            page = browser.new_page()
+            page.goto(f"http://{host}:{server.server_address[1]}/")
+            page.wait_for_function("document.title === 'sent'")  # both posts answered
+            page.close()
+            assert len(sandbox.submissions()) == 1
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -88,6 +88,21 @@ def _stored(db_path: Path, sid: int, form: str) -> dict[str, Any]:
     return row
 
 
+def _control_refusal() -> str | None:
+    """Why this request may not use a control endpoint (None: it may).
+
+    A page on another site can make a browser POST here with a form or a
+    ``no-cors`` fetch, but neither can send ``Content-Type: application/json``
+    without a CORS preflight, which this server never answers; browsers also
+    say where a request comes from in ``Sec-Fetch-Site``.
+    """
+    if request.mimetype != "application/json":
+        return "send Content-Type: application/json (a control request, not a form post)"
+    if request.headers.get("Sec-Fetch-Site", "none") not in ("none", "same-origin"):
+        return "control requests from other sites are refused"
+    return None
+
+
 def create_app(
     db_path: str | Path, username: str = "demo", password: str = "demo123"
 ) -> Flask:
@@ -192,7 +207,13 @@ def create_app(
 
     @app.post("/api/reset")
     def api_reset() -> Any:
-        """Forget all submissions and restore the account area's demo data."""
+        """Forget all submissions and restore the account area's demo data.
+
+        Only for a control client (a test, a benchmark): see :func:`_control_refusal`.
+        """
+        refusal = _control_refusal()
+        if refusal:
+            return jsonify({"ok": False, "error": refusal}), 403
         deleted = store.clear(db)
         records.reset(db)
         return jsonify({"ok": True, "deleted": deleted})
@@ -200,6 +221,9 @@ def create_app(
     @app.post("/api/seed")
     def api_seed() -> Any:
         """Add rows for a task: ``{"table": "orders", "rows": [{...}]}`` -> their ids."""
+        refusal = _control_refusal()
+        if refusal:
+            return jsonify({"ok": False, "error": refusal}), 403
         body = request.get_json(silent=True)
         if not isinstance(body, dict) or not isinstance(body.get("rows"), list):
             return jsonify({"ok": False, "error": 'send {"table": NAME, "rows": [...]}'}), 400
