@@ -9,6 +9,7 @@ not do) and owns the thread.
 
 from __future__ import annotations
 
+import functools
 import socket
 import threading
 from typing import Any
@@ -55,7 +56,10 @@ class ThreadedWsgiServer:
                 self.host, self.port, self.app, threaded=True, fd=sock.fileno(),
                 request_handler=None if self.log_requests else _QuietHandler,
             )  # werkzeug dups the descriptor, so closing ours is fine
-        self._thread = threading.Thread(target=self._server.serve_forever, name=self.name,
+        # A short poll interval: stop() waits up to one interval (werkzeug's default 0.5 s
+        # made every evaluation episode's sandbox take half a second to stop).
+        serve = functools.partial(self._server.serve_forever, poll_interval=0.05)
+        self._thread = threading.Thread(target=serve, name=self.name,
                                         daemon=True)
         self._thread.start()
         return self

@@ -15,6 +15,7 @@ crashed browser is noticed and relaunched for the next episode.
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -107,8 +108,12 @@ class BrowserEnv:
     """A browser episode: own context in the worker's Chromium, own web sandbox and SQLite."""
 
     def __init__(self, browser: WorkerBrowser, *, viewport: str = "1280x720",
-                 image_format: str = "jpeg", jpeg_quality: int = 85) -> None:
+                 image_format: str = "jpeg", jpeg_quality: int = 85,
+                 pristine_db: Path | None = None) -> None:
         self.browser = browser
+        #: A worker's copy of a freshly created sandbox database: copying it is much cheaper
+        #: than creating and seeding one per episode (SQLite commits wait for the disk).
+        self.pristine_db = pristine_db
         self.viewport = Size.parse(viewport)
         self.image_format, self.jpeg_quality = image_format, jpeg_quality
         self.sandbox: Any = None
@@ -121,9 +126,14 @@ class BrowserEnv:
         if uses_sandbox(ctx.task):
             from ..sandboxes.web import WebSandbox
 
-            try:  # the database sits beside the work folder: kept as evidence, out of the agent's way
-                self.sandbox = WebSandbox(db_path=ctx.work_dir.parent / "sandbox.sqlite3")
+            db = ctx.work_dir.parent / "sandbox.sqlite3"  # kept as evidence, out of the agent's way
+            try:
+                if self.pristine_db is not None and self.pristine_db.exists():
+                    shutil.copyfile(self.pristine_db, db)
+                self.sandbox = WebSandbox(db_path=db)
                 self.sandbox.start()
+                if self.pristine_db is not None and not self.pristine_db.exists():
+                    shutil.copyfile(db, self.pristine_db)
             except OSError as exc:
                 raise EnvironmentStartError(f"cannot start the web sandbox: {exc}") from exc
             ctx.sandbox_url, ctx.db_path = self.sandbox.url, self.sandbox.db_path

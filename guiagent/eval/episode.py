@@ -19,6 +19,7 @@ agent's failures. ``task``: the task's own setup or Python code is broken.
 from __future__ import annotations
 
 import shutil
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -113,6 +114,17 @@ class Worker:
 
     def __post_init__(self) -> None:
         self.browser = WorkerBrowser(headless=self.settings.headless)
+        self._clients: dict[str, Any] = {}
+        self._scratch = tempfile.TemporaryDirectory(prefix="guiagent-worker-")
+
+    def client(self, settings: ModelSettings) -> Any:
+        """One model client per settings, reused across episodes (making one loads TLS state)."""
+        from ..model import OpenAIChatClient
+
+        key = settings.model_dump_json()
+        if key not in self._clients:
+            self._clients[key] = OpenAIChatClient(settings)
+        return self._clients[key]
 
     def make_env(self, task: Task) -> EpisodeEnv:
         """The environment a task needs (desktop tasks: ``guiagent.eval.desktop_env.make_env``)."""
@@ -127,11 +139,13 @@ class Worker:
             return module.make_env(self, task)  # type: ignore[no-any-return,unused-ignore]
         s = self.settings
         return BrowserEnv(self.browser, viewport=s.viewport, image_format=s.image_format,
-                          jpeg_quality=s.jpeg_quality)
+                          jpeg_quality=s.jpeg_quality,
+                          pristine_db=Path(self._scratch.name) / "pristine.sqlite3")
 
     def close(self) -> None:
-        """Close the worker's browser."""
+        """Close the worker's browser and delete its scratch files."""
         self.browser.close()
+        self._scratch.cleanup()
 
 
 class _TaskError(Exception):
@@ -218,7 +232,7 @@ def _attempt(spec: EpisodeSpec, worker: Worker) -> EpisodeResult:
         except Exception as exc:
             raise _TaskError(f"setup failed: {type(exc).__name__}: {exc}") from exc
         env.begin(ctx)
-        agent = _agent(driver, ctx, settings, Agent, AgentConfig)
+        agent = _agent(driver, ctx, worker, Agent, AgentConfig)
         run = agent.run(ctx.instruction)
         if run.outcome == "interrupted" and isinstance(run.error, KeyboardInterrupt):
             raise KeyboardInterrupt
@@ -256,13 +270,13 @@ def _attempt(spec: EpisodeSpec, worker: Worker) -> EpisodeResult:
             _write_report(run_dir)
 
 
-def _agent(driver: Any, ctx: EpisodeContext, s: EvalSettings, agent_cls: Any, config_cls: Any) -> Any:
+def _agent(driver: Any, ctx: EpisodeContext, worker: Worker, agent_cls: Any, config_cls: Any) -> Any:
     from ..cli.safety_options import apply_safety
     from ..protocols.glm41v_pc import Glm41vPcProtocol
 
+    s = worker.settings
     limit = ctx.task.time_limit or s.time_limit
     model = s.model.model_copy(update={"timeout": min(s.model.timeout, limit)})
-    from ..model import OpenAIChatClient
 
     driver, guards, tips = apply_safety(driver, s.tips, policy=s.policy, allow_domains=s.allow_domains,
                                         interactive=False, secrets=s.secrets,
@@ -273,7 +287,7 @@ def _agent(driver: Any, ctx: EpisodeContext, s: EvalSettings, agent_cls: Any, co
                         max_image_pixels=s.max_image_pixels, handle_signals=False,
                         stuck_warn_after=min(s.stuck_warn_after or 10**9, stop or 10**9)
                         if s.stuck_warn_after else None, stuck_stop_after=stop)
-    return agent_cls(driver, OpenAIChatClient(model), protocol=Glm41vPcProtocol(tips=tips),
+    return agent_cls(driver, worker.client(model), protocol=Glm41vPcProtocol(tips=tips),
                      config=config, hooks=[*guards, *ctx.extra.get("agent_hooks", [])])
 
 

@@ -8,6 +8,7 @@ the model: untrusted text, rendered through an autoescaping Jinja2 template.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,8 +45,9 @@ class TaskRow:
         return "pass" if k == n else ("fail" if k == 0 else "mixed")
 
 
+@functools.cache
 def environment() -> Environment:
-    """The template environment (autoescaping everything)."""
+    """The template environment (autoescaping everything; one per process)."""
     env = Environment(loader=PackageLoader("guiagent.eval", "templates"),
                       autoescape=select_autoescape(default=True, default_for_string=True),
                       trim_blocks=True, lstrip_blocks=True)

@@ -1,6 +1,7 @@
 """A task's ``setup`` steps: prepare the episode's world before the agent sees it.
 
-``reset`` and ``seed`` work on the episode's web sandbox database, ``copy``
+``reset`` and ``seed`` work on the episode's web sandbox database (through the
+sandbox's own ``reset``/``seed``, which restore and check its demo data), ``copy``
 places files in the work folder, ``python`` calls a function with the episode
 context (a returned string replaces the instruction: MiniWoB's comes from the
 page). Environment-specific steps (``open``) are the environment's.
@@ -24,10 +25,17 @@ def run_setup(steps: list[Any], ctx: EpisodeContext, env: Any) -> None:
     for step in steps:
         if env.setup_step(step, ctx):
             continue
+        sandbox = getattr(env, "sandbox", None)
         if isinstance(step, ResetStep):
-            _reset(ctx)
+            if sandbox is not None and hasattr(sandbox, "reset"):
+                sandbox.reset()  # the sandbox knows its demo data
+            else:
+                _reset(ctx)
         elif isinstance(step, SeedStep):
-            _seed(ctx, step.seed.table, step.seed.rows)
+            if sandbox is not None and hasattr(sandbox, "seed"):
+                sandbox.seed(step.seed.table, step.seed.rows)  # checks tables and columns
+            else:
+                _seed(ctx, step.seed.table, step.seed.rows)
         elif isinstance(step, CopyStep):
             copy_into_work(step.copy_, ctx)
         elif isinstance(step, PythonStep):
