@@ -1,0 +1,1 @@
+"""Evaluation: task suites, episodes in isolated environments, checks of the end state."""

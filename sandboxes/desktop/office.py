@@ -13,6 +13,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -73,8 +74,14 @@ def start_office(
     profile: Path | None = None,
     document: Path | None = None,
     timeout: float = 180.0,
+    env: Mapping[str, str] | None = None,
 ) -> OfficeWindow:
-    """Launch ``soffice --calc|--writer`` with a private profile; wait for its window."""
+    """Launch ``soffice --calc|--writer`` with a private profile; wait for its window.
+
+    ``env`` adds variables: ``HOME`` is where the Save As dialog opens (LibreOffice
+    ignores the profile's Work path there), which is how an evaluation episode makes
+    its work folder the default place to save.
+    """
     if app not in _WINDOW_CLASS:
         raise ConfigError(f"unknown office app {app!r}: use calc or writer")
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
@@ -96,7 +103,7 @@ def start_office(
 
     spec = AppSpec(command=argv, window=WindowMatch(class_=_WINDOW_CLASS[app]), timeout=timeout)
     try:
-        running = start_app(spec, sandbox=sandbox, env={"SAL_USE_VCLPLUGIN": "gen"})
+        running = start_app(spec, sandbox=sandbox, env={"SAL_USE_VCLPLUGIN": "gen", **(env or {})})
     except DriverError as exc:
         raise DriverError(f"LibreOffice {app} did not open a window: {exc}; output: "
                           f"{sandbox.log_text(soffice)[-800:]}") from exc

@@ -1,0 +1,229 @@
+"""The desktop episode environment: its own X display, work folder and apps per episode.
+
+Each episode gets a fresh :class:`~guiagent.sandboxes.desktop.DesktopSandbox`
+(Xvfb + openbox on a free display number), so parallel episodes never see
+each other's windows or clipboard. The task's files are copied into the
+episode's work folder, its apps are launched there and waited for until their
+window is mapped, and only then does the agent get a
+:class:`~guiagent.drivers.desktop.DesktopDriver`. LibreOffice runs with a
+private profile per episode, and with ``HOME`` pointing at the work folder so
+its Save As dialog opens there (it ignores the profile's Work path for new
+documents). Anything that fails before the agent's first step (no free
+display, Xvfb dying, an app that never shows a window) is an
+:class:`~guiagent.errors.EnvironmentStartError`: the runner retries it as
+infrastructure, it is not the agent's failure. ``close()`` leaves no process
+behind: the sandbox ends every process group it started and sweeps ``/proc``
+for strays carrying its marker.
+
+Apps are given as strings or commands (``desktop.apps`` of a task)::
+
+    apps: [calc]                  # LibreOffice Calc, empty sheet
+    apps: ["calc budget.xlsx"]    # Calc with a file of the work folder
+    apps: ["writer letter.docx"]
+    apps: [[xterm, -fa, Mono]]    # any X program, started in the work folder
+"""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from ..drivers.desktop import DesktopDriver
+from ..errors import ConfigError, DriverError, GuiAgentError
+
+try:  # eval-core's error for infrastructure failures
+    from ..errors import EnvironmentStartError  # type: ignore[attr-defined,unused-ignore]
+except ImportError:  # pragma: no cover - until it lands
+    class EnvironmentStartError(GuiAgentError):  # type: ignore[no-redef]
+        """An episode's world could not be started: infrastructure, not the agent."""
+
+OFFICE_APPS = ("calc", "writer")
+#: Seconds to wait for an app's window; LibreOffice takes ~1-2 s here, far more under load.
+APP_TIMEOUT = 90.0
+
+
+class FileToPlace(Protocol):
+    """What the env reads of a task's ``desktop.files`` entry (``{from: ..., to: ...}``)."""
+
+    from_: str
+    to: str | None
+
+
+class DesktopTaskSpec(Protocol):
+    """What the env reads of a task's ``desktop`` mapping."""
+
+    apps: Sequence[str | Sequence[str]]
+    files: Sequence[Any]
+    size: str
+    wait_for: str | None
+
+
+@dataclass(frozen=True)
+class AppLaunch:
+    """One app to start: an office app (with an optional document) or a command."""
+
+    office: str | None = None
+    document: str | None = None
+    command: tuple[str, ...] = ()
+
+    @classmethod
+    def parse(cls, entry: str | Sequence[str]) -> AppLaunch:
+        """``"calc"``, ``"calc budget.xlsx"`` or a command list."""
+        if isinstance(entry, str):
+            words = shlex.split(entry)
+            if not words:
+                raise ConfigError("an empty entry in desktop.apps: name an app such as calc")
+            if words[0] in OFFICE_APPS:
+                if len(words) > 2:
+                    raise ConfigError(f"desktop app {entry!r}: give one document at most, "
+                                      f"as in 'calc budget.xlsx'")
+                return cls(office=words[0], document=words[1] if len(words) == 2 else None)
+            return cls(command=tuple(words))
+        if not entry or not all(isinstance(w, str) for w in entry):
+            raise ConfigError(f"desktop app {entry!r}: a command is a non-empty list of strings")
+        return cls(command=tuple(entry))
+
+
+def _inside(base: Path, rel: str, what: str) -> Path:
+    """``base / rel``, refusing paths that leave ``base`` (task files are not trusted)."""
+    path = (base / rel).resolve()
+    if not path.is_relative_to(base.resolve()):
+        raise ConfigError(f"{what} {rel!r} leads outside {base}")
+    return path
+
+
+def place_files(files: Sequence[Any], source_dir: Path, work_dir: Path) -> list[Path]:
+    """Copy each ``{from, to}`` file (``from`` relative to the suite file) into the work folder."""
+    placed = []
+    for item in files:
+        src_rel = getattr(item, "from_", None) or (item.get("from") if isinstance(item, dict)
+                                                   else None)
+        if not src_rel:
+            raise ConfigError(f"desktop file {item!r}: give from: (a path next to the suite file)")
+        dest_rel = getattr(item, "to", None) or (item.get("to") if isinstance(item, dict)
+                                                 else None) or Path(src_rel).name
+        src = _inside(source_dir, src_rel, "desktop file")
+        if not src.is_file():
+            raise ConfigError(f"desktop file {src_rel!r} does not exist next to the suite file "
+                              f"({src})")
+        dest = _inside(work_dir, dest_rel, "desktop file destination")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, dest)
+        placed.append(dest)
+    return placed
+
+
+class DesktopEnv:
+    """One desktop episode's world: display, work folder, apps and the driver.
+
+    ``start(ctx)`` returns the driver the agent uses; ``close()`` ends it all.
+    ``ctx`` is the episode context (``work_dir``, ``task``; ``display`` and
+    ``env`` are filled in here).
+    """
+
+    kind = "desktop"
+
+    def __init__(self, *, source_dir: Path | None = None, app_timeout: float = APP_TIMEOUT,
+                 keep_logs: bool = False) -> None:
+        self.source_dir = source_dir
+        self.app_timeout = app_timeout
+        self.keep_logs = keep_logs
+        self.sandbox: Any = None
+        self.driver: DesktopDriver | None = None
+        self.windows: list[str] = []
+
+    def start(self, ctx: Any) -> DesktopDriver:
+        """Place files, start the display and the apps; raise EnvironmentStartError on failure."""
+        from ..sandboxes.desktop import DesktopSandbox
+
+        spec: DesktopTaskSpec | None = getattr(ctx.task, "desktop", None)
+        if spec is None:
+            raise ConfigError(f"task {ctx.task.id!r} has no desktop: section")
+        apps = [AppLaunch.parse(entry) for entry in spec.apps]  # config errors before any work
+        work_dir = Path(ctx.work_dir)
+        work_dir.mkdir(parents=True, exist_ok=True)
+        source_dir = self.source_dir or _task_dir(ctx.task)
+        place_files(spec.files, source_dir, work_dir)
+        for app in apps:
+            if app.document is not None:
+                doc = _inside(work_dir, app.document, "document")
+                if not doc.exists():
+                    raise ConfigError(f"desktop app opens {app.document!r}, which is not in the "
+                                      "work folder: place it with desktop.files")
+        try:
+            self.sandbox = DesktopSandbox(size=spec.size, keep_logs=self.keep_logs).start()
+        except ConfigError:
+            raise
+        except (GuiAgentError, OSError) as exc:
+            raise EnvironmentStartError(f"the episode's X display did not start: {exc}") from exc
+        try:
+            for app in apps:
+                self._launch(app, work_dir)
+            if spec.wait_for:
+                self.windows.append(self.sandbox.wait_for_window(name=spec.wait_for,
+                                                                 timeout=self.app_timeout))
+            if self.windows:
+                self._focus(self.windows[-1])
+            self.driver = DesktopDriver(display=self.sandbox.display)
+            self.driver.start()
+        except ConfigError:
+            self.close()
+            raise
+        except (GuiAgentError, OSError) as exc:
+            self.close()
+            raise EnvironmentStartError(f"the episode's desktop apps did not start: {exc}") from exc
+        ctx.display = self.sandbox.display
+        ctx.env = self
+        return self.driver
+
+    def _launch(self, app: AppLaunch, work_dir: Path) -> None:
+        from ..sandboxes.desktop.office import start_office
+
+        if app.office is not None:
+            private = Path(tempfile.mkdtemp(prefix="lo-", dir=self.sandbox.logdir))
+            env = {"HOME": str(work_dir), "XDG_CONFIG_HOME": str(private / "config"),
+                   "XDG_CACHE_HOME": str(private / "cache")}
+            document = work_dir / app.document if app.document else None
+            office = start_office(self.sandbox, app.office,  # type: ignore[arg-type]
+                                  profile=private / "profile", document=document,
+                                  timeout=self.app_timeout, env=env, cwd=work_dir)
+            self.windows.append(office.window)
+        else:
+            proc = self.sandbox.launch(list(app.command), cwd=work_dir)
+            self.windows.append(self.sandbox.wait_for_window(pid=proc.pid,
+                                                             timeout=self.app_timeout))
+
+    def _focus(self, window: str) -> None:
+        from ..sandboxes.desktop import activate_window
+
+        try:
+            activate_window(self.sandbox.env, window)
+        except DriverError:
+            pass  # focus is a courtesy: the agent can click the window itself
+
+    def close(self) -> None:
+        """End the driver, every app and the display; safe to call twice."""
+        if self.driver is not None:
+            self.driver.close()
+            self.driver = None
+        if self.sandbox is not None:
+            self.sandbox.close()
+            self.sandbox = None
+        self.windows = []
+
+
+def _task_dir(task: Any) -> Path:
+    """The folder of the suite file a task came from (files are relative to it)."""
+    for name in ("source_dir", "base_dir"):
+        value = getattr(task, name, None)
+        if value:
+            return Path(value)
+    source = getattr(task, "source", None) or getattr(task, "file", None)
+    if source:
+        return Path(str(source).split(":", 1)[0]).parent
+    return Path.cwd()
