@@ -189,14 +189,36 @@ class DesktopEnv:
             env = {"HOME": str(work_dir), "XDG_CONFIG_HOME": str(private / "config"),
                    "XDG_CACHE_HOME": str(private / "cache")}
             document = work_dir / app.document if app.document else None
-            office = start_office(self.sandbox, app.office,  # type: ignore[arg-type]
+            office = start_office(self.sandbox, app.office,
                                   profile=private / "profile", document=document,
                                   timeout=self.app_timeout, env=env, cwd=work_dir)
             self.windows.append(office.window)
         else:
-            proc = self.sandbox.launch(list(app.command), cwd=work_dir)
-            self.windows.append(self.sandbox.wait_for_window(pid=proc.pid,
-                                                             timeout=self.app_timeout))
+            self.windows.append(self._launch_command(app.command, work_dir))
+
+    def _launch_command(self, command: Sequence[str], work_dir: Path) -> str:
+        """Start a program and wait for a window that was not there before.
+
+        Many toolkits (Tk, plain Xlib) set no ``_NET_WM_PID``, so the window is
+        told apart by being new on this episode's own display.
+        """
+        from ..sandboxes.desktop import find_windows
+        from ..sandboxes.desktop.procs import wait_until
+
+        before = set(find_windows(self.sandbox.env))
+        proc = self.sandbox.launch(list(command), cwd=work_dir)
+
+        def new_window() -> str | None:
+            if proc.poll() is not None and proc.returncode != 0:
+                raise DriverError(f"{command[0]} exited with status {proc.returncode}: "
+                                  f"{self.sandbox.log_text(command[0])[-500:]}")
+            fresh = [w for w in find_windows(self.sandbox.env) if w not in before]
+            return fresh[-1] if fresh else None
+
+        window = wait_until(new_window, self.app_timeout, interval=0.1)
+        if window is None:
+            raise DriverError(f"{command[0]} showed no window within {self.app_timeout:g}s")
+        return window
 
     def _focus(self, window: str) -> None:
         from ..sandboxes.desktop import activate_window

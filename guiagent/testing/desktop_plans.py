@@ -265,6 +265,7 @@ class DesktopPolicy:
         return digest < self.wrong_rate
 
     def __call__(self, req: ModelRequest) -> str:
+        """The next answer for this request's task, screen and remembered plan position."""
         task = req.task
         plan = plan_for(task)
         if plan is None:
