@@ -73,10 +73,12 @@ def test_episode_gets_its_own_display_files_and_app_and_leaves_nothing(tmp_path)
     first, second = DesktopEnv(source_dir=tmp_path / "suite"), DesktopEnv()
     driver = first.start(ctx)
     try:
+        first.begin(ctx)
         assert (tmp_path / "work" / "data.txt").read_text() == "hello"
         assert log.exists()  # the app is up (its window mapped) before the agent starts
         assert driver.observe().image.size == (800, 600)
         other = second.start(episode(tmp_path / "2", [], size="640x480"))
+        assert second.begin(episode(tmp_path / "2", [])) is None  # no apps: nothing to wait for
         assert other.display != driver.display  # parallel episodes never share a display
         assert find_windows(first.sandbox.env, class_="guiagent-probe")
         displays = (driver.display, other.display)
@@ -101,14 +103,23 @@ def test_a_display_that_does_not_start_is_an_infrastructure_error(tmp_path, monk
 def test_an_app_that_never_shows_a_window_is_an_infrastructure_error(tmp_path):
     env = DesktopEnv(app_timeout=1.0)
     ctx = episode(tmp_path, [["sleep", "30"]])
-    with pytest.raises(EnvironmentStartError, match="apps did not start"):
-        env.start(ctx)
-    assert env.sandbox is None  # torn down on the way out
+    env.start(ctx)
+    try:
+        with pytest.raises(EnvironmentStartError, match="apps did not start"):
+            env.begin(ctx)
+    finally:
+        env.close()
+    assert env.sandbox is None
 
 
 def test_a_document_not_in_the_work_folder_is_a_task_error(tmp_path):
-    with pytest.raises(ConfigError, match="not in the work folder"):
-        DesktopEnv().start(episode(tmp_path, ["calc nothing.xlsx"]))
+    env, ctx = DesktopEnv(), episode(tmp_path, ["calc nothing.xlsx"])
+    env.start(ctx)
+    try:
+        with pytest.raises(ConfigError, match="not in the work folder"):
+            env.begin(ctx)
+    finally:
+        env.close()
 
 
 @pytest.mark.office
@@ -117,6 +128,7 @@ def test_calc_opens_the_placed_workbook_and_teardown_ends_libreoffice(tmp_path):
     env = DesktopEnv(source_dir=SUITES)
     env.start(ctx)
     try:
+        env.begin(ctx)
         sandbox_env = env.sandbox.env
         assert find_windows(sandbox_env, name="budget.xlsx")
         display = ctx.display

@@ -45,6 +45,9 @@ except ImportError:  # pragma: no cover - until it lands
 OFFICE_APPS = ("calc", "writer")
 #: Seconds to wait for an app's window; LibreOffice takes ~1-2 s here, far more under load.
 APP_TIMEOUT = 90.0
+#: After the agent stops, files must be unchanged for this long before checks read them.
+SETTLE_INTERVAL = 0.3
+SETTLE_TIMEOUT = 10.0
 
 
 class FileToPlace(Protocol):
@@ -136,39 +139,27 @@ class DesktopEnv:
         self.sandbox: Any = None
         self.driver: DesktopDriver | None = None
         self.windows: list[str] = []
+        self.apps: list[AppLaunch] = []
+        self.wait_for: str | None = None
 
     def start(self, ctx: Any) -> DesktopDriver:
-        """Place files, start the display and the apps; raise EnvironmentStartError on failure."""
+        """Place the task's files and start the display; raise EnvironmentStartError on failure.
+
+        The apps start in :meth:`begin`, after the setup steps, so that files a
+        setup step copies are there when an app opens them.
+        """
         from ..sandboxes.desktop import DesktopSandbox
 
         spec: DesktopTaskSpec | None = getattr(ctx.task, "desktop", None)
         if spec is None:
             raise ConfigError(f"task {ctx.task.id!r} has no desktop: section")
-        apps = [AppLaunch.parse(entry) for entry in spec.apps]  # config errors before any work
+        self.apps = [AppLaunch.parse(entry) for entry in spec.apps]  # config errors first
+        self.wait_for = spec.wait_for
         work_dir = Path(ctx.work_dir)
         work_dir.mkdir(parents=True, exist_ok=True)
-        source_dir = self.source_dir or _task_dir(ctx.task)
-        place_files(spec.files, source_dir, work_dir)
-        for app in apps:
-            if app.document is not None:
-                doc = _inside(work_dir, app.document, "document")
-                if not doc.exists():
-                    raise ConfigError(f"desktop app opens {app.document!r}, which is not in the "
-                                      "work folder: place it with desktop.files")
+        place_files(spec.files, self.source_dir or _task_dir(ctx.task), work_dir)
         try:
             self.sandbox = DesktopSandbox(size=spec.size, keep_logs=self.keep_logs).start()
-        except ConfigError:
-            raise
-        except (GuiAgentError, OSError) as exc:
-            raise EnvironmentStartError(f"the episode's X display did not start: {exc}") from exc
-        try:
-            for app in apps:
-                self._launch(app, work_dir)
-            if spec.wait_for:
-                self.windows.append(self.sandbox.wait_for_window(name=spec.wait_for,
-                                                                 timeout=self.app_timeout))
-            if self.windows:
-                self._focus(self.windows[-1])
             self.driver = DesktopDriver(display=self.sandbox.display)
             self.driver.start()
         except ConfigError:
@@ -176,10 +167,49 @@ class DesktopEnv:
             raise
         except (GuiAgentError, OSError) as exc:
             self.close()
-            raise EnvironmentStartError(f"the episode's desktop apps did not start: {exc}") from exc
+            raise EnvironmentStartError(f"the episode's X display did not start: {exc}") from exc
         ctx.display = self.sandbox.display
-        ctx.env = self
+        ctx.downloads_dir = work_dir
         return self.driver
+
+    def setup_step(self, step: Any, ctx: Any) -> bool:
+        """No setup step is specific to desktops (``copy`` and ``python`` work as everywhere)."""
+        return False
+
+    def begin(self, ctx: Any) -> None:
+        """Launch the apps and wait until each one's window is mapped, then focus the last."""
+        work_dir = Path(ctx.work_dir)
+        for app in self.apps:
+            if app.document is not None and not _inside(work_dir, app.document,
+                                                        "document").exists():
+                raise ConfigError(f"desktop app opens {app.document!r}, which is not in the "
+                                  "work folder: place it with desktop.files")
+        try:
+            for app in self.apps:
+                self._launch(app, work_dir)
+            if self.wait_for:
+                self.windows.append(self.sandbox.wait_for_window(name=self.wait_for,
+                                                                 timeout=self.app_timeout))
+        except ConfigError:
+            raise
+        except (GuiAgentError, OSError) as exc:
+            raise EnvironmentStartError(f"the episode's desktop apps did not start: {exc}") from exc
+        if self.windows:
+            self._focus(self.windows[-1])
+
+    def capture(self, ctx: Any) -> None:
+        """Let the apps finish writing: wait until the work folder's files stop changing."""
+        from ..sandboxes.desktop.procs import wait_until
+
+        work_dir = Path(ctx.work_dir)
+        last: list[Any] = [None]
+
+        def settled() -> bool:
+            now = _folder_state(work_dir)
+            same, last[0] = now == last[0], now
+            return same
+
+        wait_until(settled, SETTLE_TIMEOUT, interval=SETTLE_INTERVAL)
 
     def _launch(self, app: AppLaunch, work_dir: Path) -> None:
         from ..sandboxes.desktop.office import start_office
@@ -237,6 +267,24 @@ class DesktopEnv:
             self.sandbox.close()
             self.sandbox = None
         self.windows = []
+
+
+def _folder_state(folder: Path) -> list[tuple[str, int, int]]:
+    """Name, size and mtime of every file under ``folder`` (LibreOffice lock files aside)."""
+    out = []
+    for path in sorted(folder.rglob("*")):
+        try:
+            if path.is_file() and not path.name.startswith(".~lock."):
+                st = path.stat()
+                out.append((str(path), st.st_size, st.st_mtime_ns))
+        except OSError:
+            continue  # removed while we looked: the next round sees the change
+    return out
+
+
+def make_env(worker: Any, task: Any) -> DesktopEnv:
+    """The environment of a desktop task (what the episode runner calls)."""
+    return DesktopEnv()
 
 
 def _task_dir(task: Any) -> Path:
