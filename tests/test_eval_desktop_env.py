@@ -10,8 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from guiagent.errors import ConfigError
-from guiagent.eval.desktop_env import EnvironmentStartError
+from guiagent.errors import ConfigError, EnvironmentStartError
 from guiagent.eval.desktop_env import AppLaunch, DesktopEnv, place_files
 from guiagent.sandboxes.desktop import display_processes, find_windows
 

@@ -164,3 +164,38 @@ def test_files_saved_by_libreoffice(tmp_path):
     assert computed.passed, computed.message
     assert check_formulas(out / "in.xlsx", {"A3": "SUM(A1:A2)"}).passed
     assert check_paragraphs(out / "in.odt", ["Grüße aus Köln", "second paragraph"]).passed
+
+
+# -- through the ``file:`` check of a task file ----------------------------------------------
+def file_checks(tmp_path, checks_yaml):
+    from guiagent.eval.checks import run_checks
+    from guiagent.eval.context import EpisodeContext
+    from guiagent.eval.tasks import parse_tasks
+
+    (task,) = parse_tasks("- id: t\n  instruction: x\n  desktop: {apps: [calc]}\n  evaluate:\n"
+                          + checks_yaml, str(tmp_path / "suite.yaml"))
+    ctx = EpisodeContext(task=task, repeat=1, run_dir=tmp_path / "run", work_dir=tmp_path)
+    return run_checks(task.evaluate, ctx)
+
+
+def test_office_options_in_file_checks(tmp_path, sheet):
+    document = docx.Document()
+    document.add_paragraph("Dear Ada,")
+    document.save(tmp_path / "letter.docx")
+    results = file_checks(tmp_path, """\
+    - file: {path: fruit.xlsx, range: {"A1:B2": [[Fruit, Count], [Äpfel, 3]]}}
+    - file: {path: fruit.xlsx, cells: {"Prices!A1": 2.4}, tolerance: 0.2}
+    - file: {path: fruit.xlsx, cells: {B2: 4, "Prices!A1": 2.5}}
+    - file: {path: fruit.xlsx, formulas: {B4: "SUM(B2:B3)"}, cells: {A4: Total}}
+    - file: {path: letter.docx, paragraph: "Dear Ada"}
+    - file: {path: letter.docx, paragraphs: ["Dear Bob,"]}
+    - file: {path: letter.docx, cells: {A1: 1}}
+    - file: {path: missing.xlsx, cells: {A1: 1}}
+""")
+    assert [r.passed for r in results] == [True, True, False, True, True, False, False, False]
+    wrong = results[2]
+    assert wrong.found["cells"] == [{"B2": 3}, {"A1": 2.5}]  # evidence per sheet
+    assert wrong.message == "B2 = 3, expected 4"
+    assert results[5].found["paragraphs"] == ["Dear Ada,"]
+    assert "not an .xlsx workbook" in results[6].message  # a check that fails, not a crash
+    assert results[7].message == "missing.xlsx does not exist"

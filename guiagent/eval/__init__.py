@@ -1,1 +1,0 @@
-"""Evaluation: task suites, episodes in isolated environments, checks of the end state."""

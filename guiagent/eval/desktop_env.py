@@ -28,25 +28,21 @@ from __future__ import annotations
 import shlex
 import shutil
 import tempfile
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 from ..drivers.desktop import DesktopDriver
-from ..errors import ConfigError, DriverError, GuiAgentError
-
-try:  # eval-core's error for infrastructure failures
-    from ..errors import EnvironmentStartError  # type: ignore[attr-defined,unused-ignore]
-except ImportError:  # pragma: no cover - until it lands
-    class EnvironmentStartError(GuiAgentError):  # type: ignore[no-redef]
-        """An episode's world could not be started: infrastructure, not the agent."""
+from ..errors import ConfigError, DriverError, EnvironmentStartError, GuiAgentError
 
 OFFICE_APPS = ("calc", "writer")
 #: Seconds to wait for an app's window; LibreOffice takes ~1-2 s here, far more under load.
 APP_TIMEOUT = 90.0
 #: After the agent stops, files must be unchanged for this long before checks read them.
-SETTLE_INTERVAL = 0.3
+SETTLE_QUIET = 1.0
+SETTLE_INTERVAL = 0.2
 SETTLE_TIMEOUT = 10.0
 
 
@@ -198,16 +194,23 @@ class DesktopEnv:
             self._focus(self.windows[-1])
 
     def capture(self, ctx: Any) -> None:
-        """Let the apps finish writing: wait until the work folder's files stop changing."""
+        """Let the apps finish writing before checks read the files.
+
+        The agent may say DONE while LibreOffice is still saving (it writes a
+        ``lu*.tmp`` file next to the target and renames it), so wait until no such
+        file is left and the folder has not changed for ``SETTLE_QUIET`` seconds.
+        """
         from ..sandboxes.desktop.procs import wait_until
 
         work_dir = Path(ctx.work_dir)
-        last: list[Any] = [None]
+        seen: dict[str, Any] = {"state": None, "since": time.monotonic()}
 
         def settled() -> bool:
             now = _folder_state(work_dir)
-            same, last[0] = now == last[0], now
-            return same
+            if now != seen["state"] or any(_is_temp(Path(name)) for name, _, _ in now):
+                seen["state"], seen["since"] = now, time.monotonic()
+                return False
+            return time.monotonic() - seen["since"] >= SETTLE_QUIET
 
         wait_until(settled, SETTLE_TIMEOUT, interval=SETTLE_INTERVAL)
 
@@ -267,6 +270,11 @@ class DesktopEnv:
             self.sandbox.close()
             self.sandbox = None
         self.windows = []
+
+
+def _is_temp(path: Path) -> bool:
+    """LibreOffice's file being written (``lu<random>.tmp``), renamed to the target when done."""
+    return path.name.startswith("lu") and path.suffix == ".tmp"
 
 
 def _folder_state(folder: Path) -> list[tuple[str, int, int]]:

@@ -62,9 +62,15 @@ class ClickText:
 
 @dataclass(frozen=True)
 class Finish:
-    """End the episode."""
+    """End the episode once ``when`` is read on screen and ``gone`` no longer is.
+
+    A person says "done" when the saved document's name is in the title bar, or
+    the "Keep current format" dialog has closed, not the moment they pressed Enter.
+    """
 
     call: str = "DONE()"
+    when: tuple[str, ...] = ()
+    gone: tuple[str, ...] = ()
 
 
 Step = Type | Press | ClickText | Finish
@@ -119,20 +125,22 @@ def save_as(filename: str) -> list[Step]:
     suffix = f"{dot}{suffix}".lower()
     steps: list[Step] = [Press("ctrl+shift+s"), Press("ctrl+a", when=("File name",))]
     if suffix not in _SAVE_TYPES:
-        return steps + [Type(filename), Press("enter")]
+        return steps + [Type(filename), Press("enter"), Finish(when=(filename,))]
     return steps + [
         Type(stem), Press("tab"), Press("alt+down"),
         ClickText(_SAVE_TYPES[suffix], note=f"{_SAVE_TYPES[suffix]} in the file type list",
                   exclude=("template", "macro")),
         Press("enter", when=("File name",)),
         Press("enter", when=("Use", "ODF")),
+        Finish(when=(filename,), gone=("Use", "ODF")),
     ]
 
 
 def keep_format_save(suffix: str) -> list[Step]:
     """Ctrl+S on a foreign-format file, then keep its format in the dialog."""
-    return [Press("ctrl+s"), Press("enter", when=("Use", "ODF"))] if suffix != ".odt" \
-        and suffix != ".ods" else [Press("ctrl+s")]
+    if suffix in (".odt", ".ods"):
+        return [Press("ctrl+s"), Finish()]
+    return [Press("ctrl+s"), Press("enter", when=("Use", "ODF")), Finish(gone=("Use", "ODF"))]
 
 
 def _cells(rows: list[list[str]]) -> list[Step]:
@@ -285,7 +293,11 @@ class DesktopPolicy:
             return answer("DONE()", "The file is saved; the task is complete.", False)
         step = steps[position]
         image = req.images[0]
-        if isinstance(step, Press) and step.when and not on_screen(image, step.when):
+        if isinstance(step, Finish) and step.gone and on_screen(image, step.gone):
+            if waits >= self.max_waits:
+                return answer("FAIL()", f"{' '.join(step.gone)} does not go away.", False)
+            return answer("WAIT()", f"I wait for {' '.join(step.gone)} to close.", False)
+        if isinstance(step, Press | Finish) and step.when and not on_screen(image, step.when):
             if waits >= self.max_waits:
                 return answer("FAIL()", f"{' '.join(step.when)} never appeared.", False)
             return answer("WAIT()", f"I wait for {' '.join(step.when)} to appear.", False)
