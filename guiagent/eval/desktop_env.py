@@ -4,7 +4,8 @@ Each episode gets a fresh :class:`~guiagent.sandboxes.desktop.DesktopSandbox`
 (Xvfb + openbox on a free display number), so parallel episodes never see
 each other's windows or clipboard. The task's files are copied into the
 episode's work folder, its apps are launched there and waited for until their
-window is mapped, and only then does the agent get a
+window is ready for input (mapped, answering pings, still and focused: see
+:mod:`guiagent.drivers.desktop_windows`), and only then does the agent get a
 :class:`~guiagent.drivers.desktop.DesktopDriver`. LibreOffice runs with a
 private profile per episode, and with ``HOME`` pointing at the work folder so
 its Save As dialog opens there (it ignores the profile's Work path for new
@@ -35,11 +36,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ..drivers.desktop import DesktopDriver
-from ..errors import ConfigError, DriverError, EnvironmentStartError, GuiAgentError
+from ..drivers.desktop_windows import APP_TIMEOUT_SECONDS
+from ..errors import ConfigError, EnvironmentStartError, GuiAgentError
 
 OFFICE_APPS = ("calc", "writer")
-#: Seconds to wait for an app's window; LibreOffice takes ~1-2 s here, far more under load.
-APP_TIMEOUT = 90.0
+#: Seconds to wait for an app's window to be ready; LibreOffice takes ~1-2 s, a minute under load.
+APP_TIMEOUT = APP_TIMEOUT_SECONDS
 #: After the agent stops, files must be unchanged for this long before checks read them.
 SETTLE_QUIET = 1.0
 SETTLE_INTERVAL = 0.2
@@ -173,7 +175,7 @@ class DesktopEnv:
         return False
 
     def begin(self, ctx: Any) -> None:
-        """Launch the apps and wait until each one's window is mapped, then focus the last."""
+        """Launch the apps and wait until each one's window is ready for input."""
         work_dir = Path(ctx.work_dir)
         for app in self.apps:
             if app.document is not None and not _inside(work_dir, app.document,
@@ -184,14 +186,15 @@ class DesktopEnv:
             for app in self.apps:
                 self._launch(app, work_dir)
             if self.wait_for:
-                self.windows.append(self.sandbox.wait_for_window(name=self.wait_for,
-                                                                 timeout=self.app_timeout))
+                from ..drivers.desktop_windows import WindowMatch, wait_for_app_window
+
+                found = wait_for_app_window(self.sandbox.display, WindowMatch(title=self.wait_for),
+                                            timeout=self.app_timeout)
+                self.windows.append(str(found.id))
         except ConfigError:
             raise
         except (GuiAgentError, OSError) as exc:
             raise EnvironmentStartError(f"the episode's desktop apps did not start: {exc}") from exc
-        if self.windows:
-            self._focus(self.windows[-1])
 
     def capture(self, ctx: Any) -> None:
         """Let the apps finish writing before checks read the files.
@@ -215,6 +218,9 @@ class DesktopEnv:
         wait_until(settled, SETTLE_TIMEOUT, interval=SETTLE_INTERVAL)
 
     def _launch(self, app: AppLaunch, work_dir: Path) -> None:
+        """Start one app and wait until its window is ready for input (mapped, idle, focused)."""
+        from ..drivers.desktop_windows import AppSpec
+        from ..sandboxes.desktop import start_app
         from ..sandboxes.desktop.office import start_office
 
         if app.office is not None:
@@ -222,44 +228,13 @@ class DesktopEnv:
             env = {"HOME": str(work_dir), "XDG_CONFIG_HOME": str(private / "config"),
                    "XDG_CACHE_HOME": str(private / "cache")}
             document = work_dir / app.document if app.document else None
-            office = start_office(self.sandbox, app.office,
-                                  profile=private / "profile", document=document,
-                                  timeout=self.app_timeout, env=env, cwd=work_dir)
+            office = start_office(self.sandbox, app.office, profile=private / "profile",
+                                  document=document, timeout=self.app_timeout, env=env)
             self.windows.append(office.window)
         else:
-            self.windows.append(self._launch_command(app.command, work_dir))
-
-    def _launch_command(self, command: Sequence[str], work_dir: Path) -> str:
-        """Start a program and wait for a window that was not there before.
-
-        Many toolkits (Tk, plain Xlib) set no ``_NET_WM_PID``, so the window is
-        told apart by being new on this episode's own display.
-        """
-        from ..sandboxes.desktop import find_windows
-        from ..sandboxes.desktop.procs import wait_until
-
-        before = set(find_windows(self.sandbox.env))
-        proc = self.sandbox.launch(list(command), cwd=work_dir)
-
-        def new_window() -> str | None:
-            if proc.poll() is not None and proc.returncode != 0:
-                raise DriverError(f"{command[0]} exited with status {proc.returncode}: "
-                                  f"{self.sandbox.log_text(command[0])[-500:]}")
-            fresh = [w for w in find_windows(self.sandbox.env) if w not in before]
-            return fresh[-1] if fresh else None
-
-        window = wait_until(new_window, self.app_timeout, interval=0.1)
-        if window is None:
-            raise DriverError(f"{command[0]} showed no window within {self.app_timeout:g}s")
-        return window
-
-    def _focus(self, window: str) -> None:
-        from ..sandboxes.desktop import activate_window
-
-        try:
-            activate_window(self.sandbox.env, window)
-        except DriverError:
-            pass  # focus is a courtesy: the agent can click the window itself
+            spec = AppSpec(command=list(app.command), timeout=self.app_timeout)
+            running = start_app(spec, sandbox=self.sandbox, cwd=work_dir)
+            self.windows.append(str(running.window.id))
 
     def close(self) -> None:
         """End the driver, every app and the display; safe to call twice."""

@@ -50,7 +50,7 @@ class FileVerdict:
 # -- spreadsheets ------------------------------------------------------------------
 def _require_openpyxl() -> Any:
     try:
-        import openpyxl
+        import openpyxl  # type: ignore[import-untyped]
     except ImportError as exc:  # pragma: no cover - in the office extra
         raise ConfigError("checking .xlsx files needs openpyxl: pip install 'guiagent[office]'") \
             from exc

@@ -80,6 +80,7 @@ def start_app(
     sandbox: DesktopSandbox | None = None,
     display: str | None = None,
     env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
 ) -> RunningApp:
     """Launch ``spec`` in ``sandbox`` (or on ``display``) and wait until its window is ready.
 
@@ -96,13 +97,13 @@ def start_app(
     token = None
     log = None
     if sandbox is not None:
-        proc = sandbox.launch(argv, env={**extra_env, **(env or {})})
+        proc = sandbox.launch(argv, env={**extra_env, **(env or {})}, cwd=cwd)
     else:
         token = secrets.token_hex(8)
         log = workdir / f"{Path(argv[0]).name}.log"
         run_env = {**os.environ, **(env or {}), **extra_env, "DISPLAY": target, MARKER: token}
         try:
-            proc = spawn(argv, run_env, log=log)
+            proc = spawn(argv, run_env, log=log, cwd=cwd)
         except OSError as exc:
             raise ConfigError(f"cannot launch {spec.describe()}: {exc.strerror or exc}") from exc
 
