@@ -57,9 +57,9 @@ def _episode(tmp_path, worker, server, name, repeat=0):
 def test_solved_tasks_score_by_the_pages_reward(tmp_path, worker):
     with GlmModelServer(MiniwobPolicy()) as server:
         results = {name: _episode(tmp_path, worker, server, name)
-                   for name in ("click-button", "click-link", "click-color", "click-checkboxes")}
+                   for name in ("click-button", "click-link", "click-color", "click-test-2", "click-checkboxes")}
         first_prompt = server.requests[0].text
-    for name in ("click-button", "click-link", "click-color"):
+    for name in ("click-button", "click-link", "click-color", "click-test-2"):
         result = results[name]
         assert result.success, (name, result)
         assert result.outcome == "done" and result.steps == 1 and result.error is None

@@ -127,3 +127,59 @@ def test_missing_ray_is_a_config_error_naming_the_extra(monkeypatch, settings):
     monkeypatch.setitem(sys.modules, "ray", None)  # what `import ray` sees when it is not installed
     with pytest.raises(ConfigError, match=r"pip install 'guiagent\[ray\]'"):
         RayBackend(settings, workers=2)
+
+
+SUITE = """\
+- id: wedged
+  instruction: Wait.
+  url: "about:blank"
+  time_limit: 1
+  setup:
+    - python: helpers:forever
+  evaluate:
+    - python: helpers:always
+- id: local-check
+  instruction: Report done.
+  url: "about:blank"
+  setup:
+    - python: helpers:instruction
+  evaluate:
+    - python: helpers:always
+"""
+
+HELPERS = '''\
+import time
+
+
+def forever(ctx):
+    time.sleep(3600)
+
+
+def instruction(ctx):
+    return "Report done (from helpers.py on the worker)."
+
+
+def always(ctx):
+    return True, "helpers.py ran on the worker"
+'''
+
+
+def test_suite_modules_travel_and_a_wedged_episode_is_stopped(tmp_path, settings, local_ray):
+    """helpers.py beside the suite reaches the worker; an episode past its deadline loses its actor."""
+    from guiagent.eval.ray_backend import RayBackend
+    from guiagent.eval.tasks import load_suite_path
+
+    suite = tmp_path / "suite"
+    suite.mkdir()
+    (suite / "tasks.yaml").write_text(SUITE)
+    (suite / "helpers.py").write_text(HELPERS)
+    tasks = load_suite_path(suite / "tasks.yaml")
+    specs = [EpisodeSpec(task=t, repeat=1, out_dir=tmp_path / "out") for t in tasks]
+    quick = settings.model_copy(update={"infra_retries": 0})
+    results = _run(RayBackend(quick, workers=2, grace_seconds=2), specs)
+    wedged, done = results[("wedged", 1)], results[("local-check", 1)]
+    assert wedged.error_kind == "infra" and "did not finish within its time limit" in wedged.error
+    assert done.success, done
+    assert done.checks[0].found == "helpers.py ran on the worker"
+    record = json.loads((tmp_path / "out" / done.run_dir / "run.json").read_text())
+    assert record["task"] == "Report done (from helpers.py on the worker)."

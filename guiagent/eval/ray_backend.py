@@ -15,7 +15,9 @@ sandbox database) comes back as an archive in the result and is unpacked
 under the driver's ``--out`` with :func:`~guiagent.eval.run_archive.unpack_folder`
 (no path traversal, no links), so results, reports and replays are the same
 as from a local run. The node that ran each episode is recorded in the
-result's ``extra.ray_node``.
+result's ``extra.ray_node``. An episode that outlives its time limit (every
+attempt of it) plus a grace is presumed wedged: its actor is killed, the
+episode reported as an infrastructure error, and a new actor takes its place.
 
 ``address=None`` starts a private local Ray on 127.0.0.1 (or joins the one
 ``RAY_ADDRESS`` names, as ``ray.init`` does); ``--ray-address`` joins a
@@ -29,6 +31,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +42,9 @@ from .run_archive import pack_folder, unpack_folder
 from .tasks import Task
 
 INSTALL_HINT = "pip install 'guiagent[ray]'"
+#: Seconds beyond an episode's time limits before its actor is presumed wedged and stopped.
+GRACE_SECONDS = 120.0
+WAIT_SECONDS = 5.0
 
 
 def import_ray() -> Any:
@@ -139,12 +145,14 @@ class RayBackend:
     """Runs episodes on ``workers`` Ray actors (``cpus_per_worker`` logical CPUs each)."""
 
     def __init__(self, settings: EvalSettings, workers: int = 1, *, address: str | None = None,
-                 cpus_per_worker: float = 1.0) -> None:
+                 cpus_per_worker: float = 1.0, grace_seconds: float = GRACE_SECONDS) -> None:
         self.ray = import_ray()
         self.settings = settings
         self.workers = max(1, workers)
         self.address = address
         self.cpus_per_worker = cpus_per_worker
+        self.grace_seconds = grace_seconds
+        self._actors: list[Any] = []
 
     def _connect(self) -> bool:
         """Start or join Ray; True when this backend started it (and must shut it down)."""
@@ -172,41 +180,68 @@ class RayBackend:
         actor_class = ray.remote(EpisodeActor).options(
             num_cpus=self.cpus_per_worker, scheduling_strategy="SPREAD", max_concurrency=1)
         suites = ray.put(pack_suite([s.task for s in specs]))
-        actors: list[Any] = []
+        self._actors = []
+
+        def new_actor() -> Any:
+            actor = actor_class.remote(self.settings, suites)
+            self._actors.append(actor)
+            return actor
+
         try:
-            actors = [actor_class.remote(self.settings, suites)
-                      for _ in range(min(self.workers, len(specs)))]
+            idle = [new_actor() for _ in range(min(self.workers, len(specs)))]
             queue = list(reversed(specs))
-            running: dict[Any, tuple[Any, EpisodeSpec]] = {}
-            idle = list(actors)
+            running: dict[Any, tuple[Any, EpisodeSpec, float]] = {}
             while queue or running:
                 while idle and queue:
                     actor, spec = idle.pop(), queue.pop()
-                    running[actor.run.remote(spec)] = (actor, spec)
-                ready, _ = ray.wait(list(running), num_returns=1)
-                actor, spec = running.pop(ready[0])
+                    running[actor.run.remote(spec)] = (actor, spec, self._deadline(spec))
+                ready, _ = ray.wait(list(running), num_returns=1, timeout=WAIT_SECONDS)
+                if not ready:
+                    idle.extend(new_actor() for _ in self._stop_overdue(running, on_result))
+                    continue
+                actor, spec, _deadline = running.pop(ready[0])
                 try:
                     payload = ray.get(ready[0])
                     idle.append(actor)
                 except ray.exceptions.RayActorError as exc:  # the actor's process or node died
                     on_result(_infra_result(spec, f"the Ray worker died: {exc}"))
-                    replacement = actor_class.remote(self.settings, suites)
-                    actors.append(replacement)
-                    idle.append(replacement)
+                    idle.append(new_actor())
                 except ray.exceptions.RayError as exc:
                     on_result(_infra_result(spec, f"the Ray task failed: {exc}"))
                     idle.append(actor)
                 else:
                     on_result(self._land(payload, spec))
         finally:
-            for actor in actors:
-                try:
-                    ray.get(actor.close.remote(), timeout=30)
-                except Exception:  # noqa: BLE001,S110 - a dead actor has nothing to close
-                    pass
-                ray.kill(actor)
+            self._close_actors()
             if started:
                 ray.shutdown()
+
+    def _deadline(self, spec: EpisodeSpec) -> float:
+        """When an episode is overdue: every attempt's time limit, plus a grace for start and checks."""
+        limit = spec.task.time_limit or self.settings.time_limit
+        return time.monotonic() + limit * (self.settings.infra_retries + 1) + self.grace_seconds
+
+    def _stop_overdue(self, running: dict[Any, tuple[Any, EpisodeSpec, float]],
+                      on_result: ResultCallback) -> list[Any]:
+        """Kill the actors of overdue episodes (a wedged browser); report them as infrastructure."""
+        now, stopped = time.monotonic(), []
+        for ref, (actor, spec, deadline) in list(running.items()):
+            if now > deadline:
+                del running[ref]
+                self.ray.kill(actor, no_restart=True)
+                stopped.append(actor)
+                on_result(_infra_result(spec, "the episode did not finish within its time limit "
+                                              "(and the grace for start and checks); its Ray worker "
+                                              "was stopped"))
+        return stopped
+
+    def _close_actors(self) -> None:
+        for actor in self._actors:
+            try:
+                self.ray.get(actor.close.remote(), timeout=30)
+            except Exception:  # noqa: BLE001,S110 - a dead actor has nothing to close
+                pass
+            self.ray.kill(actor)
 
     def _land(self, payload: dict[str, Any], spec: EpisodeSpec) -> EpisodeResult:
         """Unpack the episode's folder under the driver's results folder; fix up the result."""

@@ -36,7 +36,7 @@ def _close(a: tuple[int, ...], b: tuple[int, ...], tolerance: int) -> bool:
 def query_bar_height(image: Image.Image) -> int | None:
     """Rows of the yellow instruction bar at the top, or None when it is not shown."""
     rgb = image.convert("RGB")
-    x = rgb.width // 2
+    x = rgb.width - 2  # the bar's right edge: the instruction's text never reaches it
     if not _close(rgb.getpixel((x, 2)), _QUERY_YELLOW, 40):  # type: ignore[arg-type]
         return None
     y = 2
