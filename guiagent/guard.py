@@ -144,6 +144,7 @@ class ActionGuard(AgentHooks):
         self._recent: deque[float] = deque()
         self.driver: Any = None
         self.browser: BrowserWatch | None = None
+        self._context: Any = None
 
     def prepare(self, driver: Any) -> None:
         """Before ``driver`` starts: make a browser hold ``allow_domains`` at the network.
@@ -157,9 +158,12 @@ class ActionGuard(AgentHooks):
 
     def on_run_start(self, driver: Any) -> None:
         """Remember the driver; in a browser, start watching navigations."""
-        self.driver = driver
+        context = getattr(driver, "context", None)
+        same = driver is self.driver and self.browser is not None and context is self._context
+        self.driver, self._context = driver, context
         self._recent.clear()
-        self.browser = BrowserWatch.attach(driver, self.policy.allow_domains)
+        if not same:  # a skill starts one agent run per agent: step on the same browser
+            self.browser = BrowserWatch.attach(driver, self.policy.allow_domains)
 
     def on_step_start(self, index: int, observation: Observation) -> None:
         """Note the last allowed page, to return to if a navigation escapes."""

@@ -82,7 +82,8 @@ def site_pages(away: str):
             "/worker": '<script>new Worker("/worker.js")</script>',
             "/socket": f'<script>new WebSocket("{away.replace("http", "ws")}/socket")</script>',
             "/link": '<a href="/redirect/302" style="display:block;width:400px;height:100px">'
-                     'Partner</a>',
+                     'Partner</a><button onclick="fetch(\'/bought\')" '
+                     'style="display:block;width:400px;height:100px">Buy now</button>',
         }
         if name == "/worker.js":
             return 200, {"Content-Type": "text/javascript"}, (
@@ -169,3 +170,34 @@ def test_cli_run_keeps_a_redirect_off_the_disallowed_host(tmp_path, two_hosts):
     _, steps = read_run(tmp_path / "run")
     assert steps[1].url == base + "/link"  # back on the allowed page
     assert "hunter2" not in (tmp_path / "run" / "steps.jsonl").read_text()
+
+
+SKILL = """name: open_partner
+description: Opens the partner page, then buys.
+steps:
+  - agent: "Open the partner site, then buy."
+"""
+
+
+@pytest.mark.browser
+def test_skill_run_guards_agent_steps(tmp_path, two_hosts):
+    """guiagent skill run --allow-domain --unattended: the agent step's redirect and Buy are stopped."""
+    site, forbidden = two_hosts
+    base = f"http://127.0.0.1:{site.port}"
+    skill = tmp_path / "open_partner.yaml"
+    skill.write_text(SKILL)
+    answers = [glm_answer("left_click(start_box='[100,100]', element_info='Partner')"),
+               glm_answer("left_click(start_box='[100,250]', element_info='Buy now')"),
+               glm_answer("DONE()")]
+    with GlmModelServer(answers) as server:
+        proc = subprocess.run(
+            [sys.executable, "-m", "guiagent.cli.main", "skill", "run", str(skill),
+             "--url", base + "/link", "--model-url", server.base_url, "--out",
+             str(tmp_path / "run"), "--unattended", "--allow-domain", f"127.0.0.1:{site.port}"],
+            capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stderr
+    assert forbidden.hits == []
+    assert not any("/bought" in h for h in site.hits)
+    assert f"did not open http://localhost:{forbidden.port}/redirected-302" in server.requests[1].text
+    assert "needs a person's confirmation" in server.requests[2].text
+    assert "Stay on these sites: 127.0.0.1:" in server.requests[0].text

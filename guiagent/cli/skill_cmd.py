@@ -13,8 +13,10 @@ from rich.markup import escape
 from ..agent import AgentHooks
 from ..errors import ConfigError, GuiAgentError, ModelConnectionError, ModelRequiredError
 from ..model import DEFAULT_MODEL, ModelSettings, OpenAIChatClient
+from ..protocols.glm41v_pc import Glm41vPcProtocol
 from ..runlog import StepRecord
 from .crash import set_run_dir
+from .safety_options import apply_safety
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
@@ -102,8 +104,20 @@ def run_cmd(
         min=1, help="Seconds to wait for the app's window [default: the skill's, or 180].")
     ] = None,
     path: PathsOpt = None,
+    policy: Annotated[Path | None, typer.Option(
+        help="Action policy YAML for agent: steps (docs/safety.md).")] = None,
+    allow_domain: Annotated[list[str] | None, typer.Option(
+        "--allow-domain", help="Only let the browser visit this domain (repeatable).")] = None,
+    interactive: Annotated[bool | None, typer.Option(
+        "--interactive/--unattended", help="Ask before guarded actions of agent: steps, or "
+        "refuse them [default: ask when stdin is a terminal].", show_default=False)] = None,
 ) -> None:
-    """Run a skill; DOM and OCR ground its targets, the model fills the gaps if given."""
+    """Run a skill; DOM and OCR ground its targets, the model fills the gaps if given.
+
+    The model's actions in ``agent:`` steps pass the same action guard as
+    ``guiagent run`` (--policy, --interactive/--unattended); --allow-domain holds
+    for the whole run, in the browser's network.
+    """
     from ..skills import SkillRunConfig, SkillRunner, find_skill
     from ..skills.params import parse_assignments, read_params_file
     from .desktop_apps import app_specs, desktop_display
@@ -129,8 +143,11 @@ def run_cmd(
         elif app:
             raise ConfigError("--app starts desktop applications: add --desktop")
         driver = build_driver(url, desktop, display, viewport, headed, backend=input_backend)
-        runner = SkillRunner(driver, client, config=SkillRunConfig(run_dir=run_dir),
-                             hooks=[SkillProgress()])
+        driver, guards, tips = apply_safety(driver, None, policy=policy,
+                                            allow_domains=allow_domain, interactive=interactive)
+        runner = SkillRunner(driver, client, protocol=Glm41vPcProtocol(tips=tips),
+                             config=SkillRunConfig(run_dir=run_dir),
+                             hooks=[SkillProgress(), *guards])
     except (GuiAgentError, ValueError) as exc:
         stack.close()
         raise typer.Exit(setup_failed(exc)) from None
