@@ -38,6 +38,7 @@ def test_wheel_holds_the_data_files(tmp_path):
         "guiagent/drivers/select_shim.js",
         "guiagent/replay/templates/report.html.j2",
         "guiagent/sandboxes/web/templates/contact.html",
+        "guiagent/sandboxes/web/templates/account/orders.html",
         "guiagent/sandboxes/web/static/style.css",
         "guiagent/skills/bundled/fill_web_form.yaml",
         "guiagent/eval/templates/eval_report.html.j2",
