@@ -163,3 +163,13 @@ def test_cli_serves_until_stopped() -> None:
     bad = subprocess.run([sys.executable, "-m", "guiagent.testing.policy_server", "--wrong-rate", "2"],
                          capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "wrong_rate must be between 0 and 1" in bad.stderr
+
+
+def test_a_refused_action_makes_the_policy_give_up() -> None:
+    task = "Delete order #1031."
+    policy = Policy({task: [Click("Delete order", button=True), Click("Yes, delete"), Done()]})
+    chat = Glm41vPcProtocol().build_request(task, blank_image_url(), [HistoryEntry(
+        "I click the button. (plan step 1 of 3)\nleft_click(start_box='[800,170]')",
+        note="that action was refused and not executed: it needs a person's confirmation")], [])
+    answer = answer_of(policy, {"model": "glm", "messages": chat.messages})
+    assert parse_answer(answer).action.to_call() == "FAIL()"

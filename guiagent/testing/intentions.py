@@ -13,7 +13,7 @@ import random
 import re
 from dataclasses import dataclass
 
-from .screen_reading import Box, Screen
+from .screen_reading import Box, NotOnScreen, Screen
 
 
 def quote(text: str) -> str:
@@ -53,10 +53,18 @@ class Click:
 
     def act(self, screen: Screen) -> str:
         """The action."""
-        row = screen.find(self.row).box if self.row else None
         below = screen.find(self.below).box if self.below else None
-        found = screen.find(self.text, nth=self.nth, row=row, below=below, buttons_only=self.button)
-        return click_at(screen, found.box, self.text)
+        if self.row is None:
+            found = screen.find(self.text, nth=self.nth, below=below, buttons_only=self.button)
+            return click_at(screen, found.box, self.text)
+        for anchor in screen.find_all(self.row):  # the row's text may also be in a search box
+            try:
+                found = screen.find(self.text, nth=self.nth, row=anchor.box, below=below,
+                                    buttons_only=self.button)
+            except NotOnScreen:
+                continue
+            return click_at(screen, found.box, self.text)
+        raise NotOnScreen(f"cannot read {self.text!r} on a row of {self.row!r}")
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ from .screen_reading import NotOnScreen, Screen
 PLAN_MODULES = ["guiagent.testing.policy_plans", "guiagent.testing.office_plans"]
 MAX_LOOKS = 2  # scrolls to look for something not on screen before giving up
 _MARK = re.compile(r"\(plan step (\d+) of \d+\)")
+_REFUSED = "action was refused and not executed"  # the note the agent adds to a refused step
 
 
 def normalise_task(text: str) -> str:
@@ -117,6 +118,10 @@ class Policy:
         looks = len(history) - max((i + 1 for i, h in enumerate(history) if _MARK.search(h)),
                                    default=0)
         step = len(history) + 1
+        if history and _REFUSED in history[-1]:  # the guard said: not without a person's yes
+            return self._reply("FAIL()", "That action needs a person's confirmation, and the task "
+                                         "cannot be finished without it."), Decision(
+                task, step, None, "give up after a refusal", "FAIL()")
         if done >= len(plan):  # the plan ran out but the episode goes on: stop
             return self._reply("DONE()", "I have done everything the task asks."), Decision(
                 task, step, None, "stop", "DONE()")

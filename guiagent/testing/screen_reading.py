@@ -126,6 +126,14 @@ class Screen:
         self.seen = [ln.text for ln in (self._lines or []) + (self._buttons or [])]
         raise NotOnScreen(f"cannot read {text!r} on the screen")
 
+    def find_all(self, text: str) -> list[TextMatch]:
+        """Every good reading of ``text`` (phrases, else buttons, else the greyscale reading)."""
+        for source in (self.lines, self.buttons, self.gray_lines):
+            found = [m for m in match_text(source(), text) if m.score >= 0.9]
+            if found:
+                return sorted(found, key=lambda m: (round(_cy(m.box) / 8), m.box[0]))
+        raise NotOnScreen(f"cannot read {text!r} on the screen")
+
     def field_below(self, label: Box) -> Box:
         """The bordered input box right under a label: top and bottom border found in the pixels,
         the right end where the top border stops."""
@@ -152,20 +160,20 @@ class Screen:
         The header is the nearest reading of ``column`` above the row (a search
         form's label of the same name sits higher up).
         """
-        rowm = self.find(row_text)
-        heads = [m for m in match_text(self.lines(), column)
-                 if _cy(m.box) < rowm.box[1] and m.score >= 0.9]
-        if not heads:
-            raise NotOnScreen(f"no column {column!r} above the row of {row_text!r}")
-        head = max(heads, key=lambda m: (_cy(m.box), m.score))
-        headers = sorted((ln for ln in self.lines() if abs(_cy(ln.box) - _cy(head.box)) < 6),
-                         key=lambda ln: ln.box[0])
-        right = min((ln.box[0] for ln in headers if ln.box[0] > head.box[2]), default=self.width)
-        parts = [ln.text for ln in self.lines()
-                 if abs(_cy(ln.box) - _cy(rowm.box)) < 8 and head.box[0] - 8 <= ln.box[0] < right - 4]
-        if not parts:
-            raise NotOnScreen(f"nothing in column {column!r} on the row of {row_text!r}")
-        return " ".join(parts)
+        for rowm in self.find_all(row_text):  # the same text may also sit in the search box
+            heads = [m for m in match_text(self.lines(), column)
+                     if _cy(m.box) < rowm.box[1] and m.score >= 0.9]
+            if not heads:
+                continue
+            head = max(heads, key=lambda m: (_cy(m.box), m.score))
+            headers = sorted((ln for ln in self.lines() if abs(_cy(ln.box) - _cy(head.box)) < 6),
+                             key=lambda ln: ln.box[0])
+            right = min((ln.box[0] for ln in headers if ln.box[0] > head.box[2]), default=self.width)
+            parts = [ln.text for ln in self.lines() if abs(_cy(ln.box) - _cy(rowm.box)) < 8
+                     and head.box[0] - 8 <= ln.box[0] < right - 4]
+            if parts:
+                return " ".join(parts)
+        raise NotOnScreen(f"nothing in column {column!r} on a row of {row_text!r}")
 
     def beside(self, label: str) -> str:
         """The phrase right of ``label`` on its row (a value in a two-column list)."""

@@ -1,0 +1,76 @@
+"""The bundled web suite end to end: ``guiagent eval web`` against the stand-in policy server.
+
+With no wrong answers every task must succeed: that proves each task is
+solvable through the pixels alone and each of its checks is right. With a
+seeded wrong-answer rate the same run shows real failures, scored 0.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from guiagent.eval.tasks import load_suite
+from guiagent.testing.policy_server import policy_server
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(900)]  # ~1.5 min on 2 idle cores
+#: Deleting and placing orders need a person's yes by default; the sandbox's tasks ask for them.
+SANDBOX_POLICY = Path(__file__).with_name("web_sandbox_policy.yaml")
+
+
+def run_eval(tmp_path: Path, url: str, *args: str) -> tuple[list[dict], dict]:
+    out = tmp_path / "results"
+    env = os.environ | {"OMP_THREAD_LIMIT": "1"}
+    proc = subprocess.run([sys.executable, "-m", "guiagent.cli.main", "eval", "web", "--workers", "4",
+                           "--model-url", url, "--retries", "0", "--out", str(out),
+                           "--policy", str(SANDBOX_POLICY), *args],
+                          capture_output=True, text=True, timeout=1200, env=env)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    results = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+    assert (out / "report.html").is_file()
+    return results, json.loads((out / "summary.json").read_text())
+
+
+def failures(results: list[dict]) -> str:
+    return "\n".join(f"{r['task']}: {r['outcome']} {r.get('error')} "
+                     f"{[c for c in r['checks'] if not c['passed']]} run {r['run_dir']}"
+                     for r in results if not r["success"])
+
+
+def test_every_web_task_succeeds_with_a_faultless_policy(tmp_path: Path) -> None:
+    with policy_server() as server:
+        results, summary = run_eval(tmp_path, server.base_url)
+    ids = {t.id for t in load_suite("web")}
+    assert {r["task"] for r in results} == ids and len(results) == len(ids)
+    assert all(r["success"] for r in results), failures(results)
+    assert summary["success_rate"] == 1.0
+    by_id = {r["task"]: r for r in results}
+    assert by_id["no-pizza"]["outcome"] == "failed"        # FAIL on an infeasible task scores 1
+    assert by_id["order-total"]["outcome"] == "answered"
+    assert all(c["passed"] for r in results for c in r["checks"])
+
+
+def test_wrong_answers_are_scored_as_failures(tmp_path: Path) -> None:
+    tasks = ["order-delete", "order-cancel", "settings-notifications", "balance-due",
+             "no-pizza", "export-orders-pdf", "profile-phone", "order-add-note"]
+    with policy_server(wrong_rate=0.35, seed=3) as server:
+        results, summary = run_eval(tmp_path, server.base_url,
+                                    *[a for t in tasks for a in ("--task", t)])
+        wrong = {d.task for d in server.responder.decisions if d.wrong}
+    assert len(results) == len(tasks)
+    failed = [r for r in results if not r["success"]]
+    assert failed and len(failed) < len(tasks), failures(results)
+    assert summary["succeeded"] == len(tasks) - len(failed)
+    # every failure is the agent's (a wrong action), with the failing check as evidence
+    for r in failed:
+        assert r["error_kind"] != "infra", r
+        assert any(not c["passed"] for c in r["checks"]), r
+    # a DONE whose checks fail scores 0
+    assert any(r["outcome"] == "done" for r in failed), failures(results)
+    instructions = {t.id: " ".join(t.instruction.split()) for t in load_suite("web")}
+    assert {r["task"] for r in failed} <= {t for t, i in instructions.items() if i in wrong}
