@@ -271,6 +271,10 @@ def client_windows(display: str) -> list[WindowInfo]:
         return watcher.clients()
 
 
+class _WindowGone(Exception):
+    """The window being waited on was destroyed or unmapped: look for one again."""
+
+
 def wait_for_app_window(
     display: str,
     match: WindowMatch | None = None,
@@ -285,39 +289,64 @@ def wait_for_app_window(
 
     ``match`` None means any client window not in ``exclude`` (the ids that were
     there before the app was launched). ``alive`` is polled; a string it returns
-    (the app exited, with its output) ends the wait at once with that reason.
+    (the app exited, with its output) ends the wait at once with that reason. A
+    window that goes away meanwhile (a splash screen, a start center replaced by
+    the document) sends the wait back to looking for a matching window.
     """
-    match = match or WindowMatch()
-    deadline = time.monotonic() + timeout
-    stage = f"a window ({match.describe()}) to be mapped"
-    seen: list[WindowInfo] = []
+    from Xlib import error as xerror
+
+    wait = _Wait(display, match or WindowMatch(), timeout, alive)
     with WindowWatcher(display) as watcher:
+        while True:
+            try:
+                return wait.attempt(watcher, exclude, settle, focus)
+            except (_WindowGone, xerror.BadWindow, xerror.BadDrawable, xerror.BadMatch):
+                wait.check_time()
+                time.sleep(POLL_SECONDS)
 
-        def check_time() -> None:
-            if alive is not None and (why := alive()):
-                raise AppNotReadyError(f"the application ended before its window was ready: {why}")
-            if time.monotonic() >= deadline:
-                listing = "; ".join(w.describe() for w in seen) or "none"
-                raise AppNotReadyError(
-                    f"waited {timeout:g}s on {display} for {stage}, in vain (client windows: "
-                    f"{listing}); check that the app starts on this display, or allow more time")
 
+class _Wait:
+    """One deadline, the stage reached so far, and what was seen: for the error message."""
+
+    def __init__(self, display: str, match: WindowMatch, timeout: float,
+                 alive: Callable[[], str | None] | None) -> None:
+        self.display, self.match, self.timeout, self.alive = display, match, timeout, alive
+        self.deadline = time.monotonic() + timeout
+        self.stage = f"a window ({match.describe()}) to be mapped"
+        self.seen: list[WindowInfo] = []
+
+    def check_time(self) -> None:
+        if self.alive is not None and (why := self.alive()):
+            raise AppNotReadyError(f"the application ended before its window was ready: {why}")
+        if time.monotonic() >= self.deadline:
+            listing = "; ".join(w.describe() for w in self.seen) or "none"
+            raise AppNotReadyError(
+                f"waited {self.timeout:g}s on {self.display} for {self.stage}, in vain (client "
+                f"windows: {listing}); check that the app starts on this display, or allow "
+                "more time")
+
+    def attempt(self, watcher: WindowWatcher, exclude: Collection[int], settle: float,
+                focus: bool) -> WindowInfo:
+        self.stage = f"a window ({self.match.describe()}) to be mapped"
         window = None
         while window is None:
-            seen = watcher.clients()
-            window = next((w for w in reversed(seen)
-                           if w.id not in exclude and match.matches(w)), None)
+            self.seen = watcher.clients()
+            window = next((w for w in reversed(self.seen)
+                           if w.id not in exclude and self.match.matches(w)), None)
             if window is None:
-                check_time()
+                self.check_time()
                 time.sleep(POLL_SECONDS)
-        stage = f"{window.describe()} to answer a ping (it is still busy starting)"
-        while watcher.answers_ping(window.id, min(2.0, max(0.1, deadline - time.monotonic()))) \
-                is False:
-            check_time()
-        stage = f"{window.describe()} to stop changing for {settle:g}s"
+        self.stage = f"{window.describe()} to answer a ping (it is still busy starting)"
+        while watcher.answers_ping(
+                window.id, min(2.0, max(0.1, self.deadline - time.monotonic()))) is False:
+            self.check_time()
+        self.stage = f"{window.describe()} to stop changing for {settle:g}s"
         last, still_since = None, time.monotonic()
         while True:
-            window = next((w for w in watcher.clients() if w.id == window.id), window)
+            current = next((w for w in watcher.clients() if w.id == window.id), None)
+            if current is None:
+                raise _WindowGone()
+            window = current
             shot = watcher.grab(window)
             if last is None or shot is None or screens_differ(last.convert("L"),
                                                               shot.convert("L")):
@@ -325,12 +354,14 @@ def wait_for_app_window(
             elif time.monotonic() - still_since >= settle:
                 break
             last = shot
-            check_time()
+            self.check_time()
             time.sleep(SETTLE_POLL_SECONDS)
         if focus and not watcher.focused_in(window.id):
-            stage = f"{window.describe()} to get the keyboard focus"
+            self.stage = f"{window.describe()} to get the keyboard focus"
             watcher.activate(window.id)
             while not watcher.focused_in(window.id):
-                check_time()
+                if not any(w.id == window.id for w in watcher.clients()):
+                    raise _WindowGone()
+                self.check_time()
                 time.sleep(POLL_SECONDS)
         return window

@@ -26,6 +26,7 @@ from pathlib import Path
 from guiagent.drivers.desktop_windows import (
     AppSpec,
     WindowInfo,
+    WindowMatch,
     client_windows,
     wait_for_app_window,
 )
@@ -65,6 +66,20 @@ def prepare_command(argv: list[str], workdir: Path) -> tuple[list[str], dict[str
     profile = write_profile(Path(tempfile.mkdtemp(prefix="lo-profile-", dir=workdir)))
     return ([argv[0], f"-env:UserInstallation={profile.resolve().as_uri()}", *argv[1:]],
             {"SAL_USE_VCLPLUGIN": "gen"})
+
+
+def office_window(argv: list[str]) -> WindowMatch | None:
+    """The document window a LibreOffice command opens (``--calc`` -> ``libreoffice-calc``).
+
+    LibreOffice maps and destroys a helper window while starting; waiting for "any new
+    window" could settle on it, so an office command without a window match gets this one.
+    """
+    if Path(argv[0]).name not in OFFICE_PROGRAMS:
+        return None
+    short = {"localc": "calc", "lowriter": "writer", "loimpress": "impress", "lodraw": "draw"}
+    app = short.get(Path(argv[0]).name) or next(
+        (a[2:] for a in argv[1:] if a[2:] in ("calc", "writer", "impress", "draw", "math")), None)
+    return WindowMatch(class_=f"libreoffice-{app}" if app else "libreoffice")
 
 
 def _log_tail(path: Path | None, limit: int = 600) -> str:
@@ -117,7 +132,8 @@ def start_app(
 
     app = RunningApp(spec=spec, window=WindowInfo(0, "", ()), process=proc, token=token, log=log)
     try:
-        app.window = wait_for_app_window(target, spec.window, timeout=spec.timeout,
+        app.window = wait_for_app_window(target, spec.window or office_window(spec.command),
+                                         timeout=spec.timeout,
                                          exclude=before, alive=alive)
     except BaseException as exc:
         if sandbox is None:
