@@ -41,3 +41,16 @@ def shared_browser():
     browser = WorkerBrowser()
     yield browser
     browser.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cpu_hog_from_env():
+    """GUIAGENT_CPU_HOG=N keeps N busy processes running for the session (scripts/desktop_load_tests.sh)."""
+    count = int(os.environ.get("GUIAGENT_CPU_HOG", "0") or 0)
+    if count <= 0:
+        yield
+        return
+    from cpu_hog import cpu_hog
+
+    with cpu_hog(count):
+        yield

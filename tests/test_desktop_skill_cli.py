@@ -88,6 +88,20 @@ def test_an_app_that_cannot_start_is_one_clear_error(tmp_path, app, status, mess
         assert "profile is locked" in proc.stderr and "Nothing was run" in proc.stderr
 
 
+@pytest.mark.desktop
+def test_a_key_nobody_takes_fails_the_step_after_its_retries(tmp_path):
+    """No app on the desktop: the key is refused twice (retries: 1), the run fails, not done."""
+    skill = tmp_path / "keys.yaml"
+    skill.write_text("name: keys\nsteps:\n  - {key: ctrl+home, retries: 1}\n", encoding="utf-8")
+    proc = cli("skill", "run", str(skill), "--desktop", "--out", str(tmp_path / "run"))
+    assert proc.returncode == 1, proc.stderr
+    assert "outcome: failed" in proc.stderr and "tried 2 times" in proc.stderr
+    assert "no application window has the keyboard focus" in proc.stderr
+    record, steps = read_run(tmp_path / "run")
+    assert record.outcome == "failed"
+    assert [s.error.type for s in steps] == ["InputNotTakenError", "InputNotTakenError"]
+
+
 def test_app_without_desktop_is_a_usage_error(tmp_path):
     proc = cli("run", "task", "--url", "http://127.0.0.1:9", "--app", "xterm",
                "--out", str(tmp_path / "run"))

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import signal
 import threading
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from guiagent.errors import GuiAgentError
 from guiagent.sandboxes.desktop import DesktopSandbox
+from guiagent.sandboxes.desktop.apps import prepare_command
 
 
 def desktop(
@@ -47,7 +49,11 @@ def desktop(
         sandbox.start()
         typer.echo(f"DISPLAY={sandbox.display}", nl=True)
         typer.echo(f"Desktop {sandbox.size} running; Ctrl-C to stop.", err=True)
-        proc = sandbox.launch(command) if command else None
+        proc = None
+        if command:
+            # LibreOffice gets a private profile without first-run dialogs, as with --app.
+            argv, extra_env = prepare_command(command, sandbox.logdir or Path.cwd())
+            proc = sandbox.launch(argv, env=extra_env)
         reported = False
         while not stop.wait(0.2):
             if proc is not None and not reported and proc.poll() is not None:

@@ -42,7 +42,7 @@ class Clipboard:
             raise ConfigError(f"unknown clipboard tool {tool!r}: use xclip or xsel")
         self.tool = tool
 
-    def get(self, timeout: float = 5.0) -> str:
+    def get(self, timeout: float = 30.0) -> str:
         """Current clipboard text ('' when empty)."""
         try:
             done = subprocess.run(_COMMANDS[self.tool][1], env=self.env, capture_output=True,
@@ -51,7 +51,7 @@ class Clipboard:
             raise DriverError(f"{self.tool} did not return the clipboard in {timeout:g}s") from exc
         return done.stdout.decode("utf-8", errors="replace") if done.returncode == 0 else ""
 
-    def set(self, text: str, timeout: float = 5.0) -> None:
+    def set(self, text: str, timeout: float = 30.0) -> None:
         """Own the clipboard with ``text`` and wait until it is served back intact."""
         try:
             done = subprocess.run(

@@ -101,7 +101,7 @@ class SelectionOwner:
         self._thread.start()
         return self
 
-    def offer(self, text: str, timeout: float = 5.0) -> Offer:
+    def offer(self, text: str, timeout: float = 30.0) -> Offer:
         """Take the selection with ``text``; returns once it is ours (DriverError if not)."""
         if len(text.encode("utf-8")) > MAX_BYTES:
             raise ValueError(f"text over {MAX_BYTES} bytes needs xclip (INCR transfers)")

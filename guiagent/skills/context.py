@@ -146,6 +146,7 @@ class SkillContext:
         except Exception as exc:
             self._timings["execute"] = time.perf_counter() - t0
             self.record(action=action, grounding=grounding, error=exc, note=note)
+            exc.recorded = True  # type: ignore[attr-defined]
             raise
         self._timings["execute"] = time.perf_counter() - t0
         self.record(action=action, grounding=grounding, result=result, note=note)

@@ -20,7 +20,13 @@ from pydantic import BaseModel, Field
 
 from ..agent import Agent, AgentConfig, AgentHooks, RunResult
 from ..drivers.base import Driver
-from ..errors import GuiAgentError, ModelError, ModelRequiredError, SkillStepError
+from ..errors import (
+    GuiAgentError,
+    InputNotTakenError,
+    ModelError,
+    ModelRequiredError,
+    SkillStepError,
+)
 from ..model import ModelClient
 from ..protocols.base import ProtocolAdapter
 from ..protocols.glm41v_pc import Glm41vPcProtocol
@@ -129,13 +135,28 @@ class SkillRunner:
                 elif isinstance(step, AgentStep):
                     self._agent(ctx, step)
                 else:
-                    HANDLERS[kind](ctx, step)
+                    self._with_retries(ctx, step, kind)
             except SkillStepError as exc:
                 if not getattr(exc, "recorded", False):
                     ctx.record(error=exc)
                     exc.recorded = True  # type: ignore[attr-defined]
                 if not step.optional:
                     raise
+                ctx.obs = None
+
+    @staticmethod
+    def _with_retries(ctx: SkillContext, step: Any, kind: str) -> None:
+        """Run a step; input no application took (nothing entered) is retried ``retries`` times."""
+        for attempt in range(step.retries + 1):
+            try:
+                HANDLERS[kind](ctx, step)
+                return
+            except InputNotTakenError as exc:
+                if attempt == step.retries:
+                    error = SkillStepError(f"{exc}" + (f" (tried {attempt + 1} times)"
+                                                      if attempt else ""))
+                    error.recorded = True  # type: ignore[attr-defined] # on the action's step
+                    raise error from exc
                 ctx.obs = None
 
     def _for_each(self, ctx: SkillContext, step: ForEachStep, path: str) -> None:

@@ -143,6 +143,8 @@ class _Step(BaseModel):
     name: str | None = None      # shown in the log
     when: str | None = None      # template; the step is skipped when it renders falsy
     optional: bool = False       # a failure is logged and the skill goes on
+    #: Repeat the step this often when no application took its input (nothing was entered).
+    retries: int = Field(default=0, ge=0, le=10)
 
 
 class ClickStep(_Step):

@@ -67,7 +67,7 @@ class ProbeLog:
 
 def launch_probe(
     sandbox: DesktopSandbox, log: Path, *, target: tuple[int, int] | None = None,
-    geometry: str | None = None, timeout: float = 15.0,
+    geometry: str | None = None, timeout: float = 60.0,
 ) -> ProbeLog:
     """Start the probe on a sandbox and wait until its window is ready."""
     argv = [sys.executable, "-m", "guiagent.sandboxes.desktop.probe_app", "--log", str(log)]
