@@ -188,6 +188,7 @@ class Agent:
                     self._execute(step, parsed.action, obs, timings)
             return step, parsed, obs
         finally:
+            self._page_events(step, log)
             step.timings = {k: round(v, 5) for k, v in timings.items()}
             log.append_step(step)
             for hook in self.hooks:
@@ -214,6 +215,21 @@ class Agent:
         step.executed, step.result = result.points, result.detail or "ok"
         for hook in self.hooks:
             hook.after_action(step, result)
+
+    def _page_events(self, step: StepRecord, log: RunLog) -> None:
+        """Record what the page did (dialogs, files, tabs) and tell the model in its next prompt."""
+        collect = getattr(self.driver, "collect_page_events", None)
+        if not callable(collect):
+            return
+        try:
+            events = collect(log.dir)
+        except GuiAgentError as exc:
+            add_note(step, f"could not collect the page's events: {exc}")
+            return
+        if events:
+            step.page_events = events
+            for note in events.notes:
+                add_note(step, note)
 
     def _thumbnail(self, obs: Observation) -> str:
         return data_url(encode_image(half_size(obs.pil()), self.config.image_format,

@@ -198,6 +198,9 @@ class ActionGuard(AgentHooks):
 
     def _confirm_if_needed(self, step: StepRecord, action: Action, obs: Observation) -> None:
         texts = [getattr(action, "element_info", "") or ""]
+        dialog = getattr(self.driver, "confirmation_text", None)
+        if callable(dialog):  # accepting a page's confirm() is a confirmation point too
+            texts.append(dialog(action, obs.frame) or "")
         if self.driver is not None and getattr(self.driver, "page", None) is not None:
             texts.append(element_text(self.driver.page, action, obs.frame))
         text = " | ".join(t for t in texts if t)

@@ -24,6 +24,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .actions import Action
+from .drivers.page_records import PageEvents
 from .errors import LogFormatError
 from .geometry import ResolvedPoint, ScreenFrame
 from .model import TokenUsage
@@ -89,6 +90,8 @@ class StepRecord(BaseModel):
     error: ErrorInfo | None = None
     timings: dict[str, float] = {}
     usage: TokenUsage = TokenUsage()
+    #: Dialogs, uploads, downloads and tabs of a browser step (absent in older logs).
+    page_events: PageEvents | None = None
     extra: dict[str, Any] = {}
 
 

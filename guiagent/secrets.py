@@ -92,6 +92,10 @@ class Secrets:
     def __bool__(self) -> bool:
         return bool(self._values)
 
+    def value(self, name: str) -> str | None:
+        """The value of secret ``name`` (for the browser's HTTP auth), None if unknown."""
+        return self._values.get(name)
+
     def __repr__(self) -> str:  # never the values
         return f"Secrets({', '.join(self.names)})"
 
@@ -155,6 +159,16 @@ class SecretsDriver:
         except Exception as exc:  # noqa: BLE001 - a foreign error may quote the typed text
             raise DriverError(self.secrets.redact(f"{type(exc).__name__}: {exc}")) from None
         return result.model_copy(update={"detail": self.secrets.redact(result.detail)})
+
+    def collect_page_events(self, run_dir: Any) -> Any:
+        """The wrapped browser's page events, with secret values (typed into a prompt) redacted."""
+        collect = getattr(self.driver, "collect_page_events", None)
+        events = collect(run_dir) if callable(collect) else None
+        if events is None:
+            return None
+        raw = events.model_dump_json()
+        redacted = self.secrets.redact(raw)
+        return events if redacted == raw else type(events).model_validate_json(redacted)
 
     def close(self) -> None:
         """Close the wrapped driver."""

@@ -17,8 +17,10 @@ from ..errors import ConfigError, DriverError, GuiAgentError, ModelConnectionErr
 from ..geometry import Size
 from ..model import DEFAULT_BASE_URL, DEFAULT_MODEL, ModelSettings, OpenAIChatClient
 from ..protocols.glm41v_pc import Glm41vPcProtocol
+from ..secrets import Secrets
 from .crash import set_run_dir
 from .desktop_apps import app_specs, desktop_display
+from .page_options import http_credentials, upload_paths
 from .progress import ConsoleProgress
 from .safety_options import apply_safety
 
@@ -43,8 +45,14 @@ def setup_failed(exc: BaseException) -> int:
 
 
 def build_driver(url: str | None, desktop: bool, display: str | None, viewport: str,
-                 headed: bool, *, backend: str = "pyautogui"):  # noqa: ANN201 - returns a Driver
-    """The driver the options ask for (``display`` must be set for a desktop driver)."""
+                 headed: bool, *, backend: str = "pyautogui",
+                 upload_files: list[Path] | None = None,
+                 http_credentials: dict[str, str] | None = None):  # noqa: ANN201 - a Driver
+    """The driver the options ask for (``display`` must be set for a desktop driver).
+
+    ``upload_files`` are the only files a browser's file picker offers;
+    ``http_credentials`` answer HTTP auth (see :mod:`.page_options`).
+    """
     if desktop:
         try:
             from ..drivers.desktop import DesktopDriver
@@ -60,7 +68,8 @@ def build_driver(url: str | None, desktop: bool, display: str | None, viewport: 
         size = Size.parse(viewport)
     except ValueError as exc:
         raise ConfigError(f"--viewport {viewport!r} must look like 1280x720") from exc
-    return PlaywrightDriver(url, viewport=size, headless=not headed)
+    return PlaywrightDriver(url, viewport=size, headless=not headed, upload_files=upload_files,
+                            http_credentials=http_credentials)
 
 
 def report(result: RunResult) -> int:
@@ -126,6 +135,12 @@ def run(
         "--secret", help="NAME=VALUE: the model types {{secret:NAME}} (repeatable; "
         "GUIAGENT_SECRET_NAME also works and stays out of `ps`).")] = None,
     secrets_file: Annotated[Path | None, typer.Option(help="File of NAME=VALUE lines.")] = None,
+    upload_file: Annotated[list[Path] | None, typer.Option(
+        "--upload-file", help="A file the page may receive through its file picker "
+        "(repeatable; nothing else can be chosen).")] = None,
+    http_auth: Annotated[str | None, typer.Option(
+        help="Answer HTTP auth with two secrets: USER_SECRET:PASSWORD_SECRET "
+        "[ORIGIN=... to allow another origin than --url's].")] = None,
     stuck_warn: Annotated[int, typer.Option(min=1, help="Tell the model after this many "
                                             "identical actions on an unchanged screen.")] = 3,
     stuck_stop: Annotated[int, typer.Option(min=1, help="Stop the run (outcome stuck) at "
@@ -149,7 +164,9 @@ def run(
                                       stack, err)
         elif app:
             raise ConfigError("--app starts desktop applications: add --desktop")
-        driver = build_driver(url, desktop, display, viewport, headed, backend=input_backend)
+        creds = http_credentials(http_auth, url, Secrets.from_sources(secret or [], secrets_file))
+        driver = build_driver(url, desktop, display, viewport, headed, backend=input_backend,
+                              upload_files=upload_paths(upload_file), http_credentials=creds)
         driver, guards, tips = apply_safety(driver, tips, policy=policy, allow_domains=allow_domain,
                                             interactive=interactive, secrets=secret,
                                             secrets_file=secrets_file)

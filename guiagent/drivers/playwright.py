@@ -1,37 +1,35 @@
 """PlaywrightDriver: a real Chromium page driven by real mouse and keyboard events.
 
-Every action goes through ``page.mouse`` and ``page.keyboard`` (never
+Every action goes through Playwright's mouse and keyboard (never
 ``element.fill``), so pages see what a person would produce: date, time and
 number inputs take typed keys, listeners fire in order. Native ``<select>``
 popups are replaced by an in-page list (``select_shim.js``) because headless
-Chromium does not deliver clicks to them.
+Chromium does not deliver clicks to them. What headless Chromium draws nowhere
+else is made visible too: JavaScript dialogs and file choosers are held and
+shown on an overlay the model answers (:mod:`.overlay`), downloads are saved
+into the run, new tabs are followed (:mod:`.page_events`).
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
-from ..actions import (
-    Action,
-    Hover,
-    Key,
-    LeftClick,
-    LeftDoubleClick,
-    LeftDrag,
-    MiddleClick,
-    RightClick,
-    Scroll,
-    Type,
-)
+from ..actions import Action, Key
 from ..allowlist import AllowList
-from ..errors import ActionRefusedError, ConfigError, DriverError
+from ..errors import ConfigError, DriverError
 from ..geometry import ScreenFrame, Size
 from ..keys import parse_combo
 from .allow_proxy import AllowListProxy
 from .base import ActionResult, BaseDriver, Observation
 from .browser import acquire_playwright, launch_chromium, release_playwright
+from .held_input import DialogSignal, perform, run_until_held
+from .overlay import OverlaySurface
+from .page_events import PageEventsMixin
+from .page_files import declared_uploads
 
 _PW_KEYS = {
     "ctrl": "Control", "shift": "Shift", "alt": "Alt", "meta": "Meta", "enter": "Enter",
@@ -41,7 +39,6 @@ _PW_KEYS = {
     "pagedown": "PageDown", "capslock": "CapsLock", "printscreen": "PrintScreen",
     "menu": "ContextMenu", **{f"f{i}": f"F{i}" for i in range(1, 13)},
 }
-WHEEL_CLICK_PX = 100  # one wheel notch in Chromium
 CAPTURE_TRIES = 3
 _TWO_FRAMES = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
 
@@ -51,8 +48,12 @@ def playwright_combo(keys: str) -> str:
     return "+".join(_PW_KEYS.get(k, k) for k in parse_combo(keys))
 
 
-class PlaywrightDriver(BaseDriver):
-    """Drives one Chromium page through Playwright's sync API."""
+class PlaywrightDriver(PageEventsMixin, BaseDriver):
+    """Drives one Chromium page through Playwright's sync API.
+
+    ``upload_files`` are the only files a file chooser offers (``--upload-file``);
+    ``http_credentials`` (``{"username", "password", "origin"}``) answers HTTP auth.
+    """
 
     name = "playwright"
 
@@ -60,8 +61,9 @@ class PlaywrightDriver(BaseDriver):
                  headless: bool = True, device_scale_factor: float = 1.0,
                  screenshot_scale: str = "css", image_format: str = "jpeg", jpeg_quality: int = 85,
                  executable_path: str | None = None, settle_ms: int = 50,
-                 wait_seconds: float = 5.0, allow_domains: list[str] | None = None,
-                 browser: Any = None) -> None:
+                 wait_seconds: float = 5.0, upload_files: Sequence[str | Path] | None = None,
+                 http_credentials: dict[str, str] | None = None,
+                 allow_domains: list[str] | None = None, browser: Any = None) -> None:
         self.url = url
         #: Hosts the browser may reach at all (an :mod:`~guiagent.allowlist`); empty: any.
         #: Enforced by a local proxy every request passes (:mod:`.allow_proxy`).
@@ -82,6 +84,8 @@ class PlaywrightDriver(BaseDriver):
         self.executable_path = executable_path
         self.settle_ms = settle_ms
         self.wait_seconds = wait_seconds
+        self.uploads = declared_uploads(list(upload_files or []))
+        self.http_credentials = http_credentials
         self._pw: Any = None
         self._navigating = False
         self._browser: Any = None
@@ -89,18 +93,44 @@ class PlaywrightDriver(BaseDriver):
         #: only opens and closes its own context in it.
         self.shared_browser = browser
         self.context: Any = None
-        self.page: Any = None
+        self._page: Any = None
+        self._signal: DialogSignal | None = None
+        self.overlay: OverlaySurface | None = None
+        self._last_shot: tuple[bytes, str] | None = None
+        self._last_title = ""
+        self.reset_page_events()
+
+    @property
+    def page(self) -> Any:
+        """The page the model sees: the site's, or the overlay while a dialog or chooser waits."""
+        if self._shown is not None and self.overlay is not None and self.overlay.page is not None:
+            return self.overlay.page
+        return self._page
+
+    @page.setter
+    def page(self, value: Any) -> None:
+        self._page = value
+
+    @property
+    def site_page(self) -> Any:
+        """The site's active page (tab), even while the overlay is shown."""
+        return self._page
 
     def describe(self) -> dict:
         """Settings for run.json."""
-        return {"name": self.name, "url": self.url, "viewport": str(self.viewport),
-                "headless": self.headless, "device_scale_factor": self.device_scale_factor,
-                "screenshot_scale": self.screenshot_scale, "image_format": self.image_format,
-                **({"allow_domains": self.allow_domains} if self.allow_domains else {})}
+        out: dict[str, Any] = {"name": self.name, "url": self.url, "viewport": str(self.viewport),
+               "headless": self.headless, "device_scale_factor": self.device_scale_factor,
+               "screenshot_scale": self.screenshot_scale, "image_format": self.image_format,
+               **({"allow_domains": self.allow_domains} if self.allow_domains else {})}
+        if self.uploads:
+            out["upload_files"] = [f.name for f in self.uploads]
+        if self.http_credentials:
+            out["http_auth"] = self.http_credentials.get("origin") or "any site"
+        return out
 
     def start(self) -> None:
         """Launch the browser and open ``url``."""
-        if self.page is not None:
+        if self._page is not None:
             return
         from playwright.sync_api import Error as PwError
 
@@ -116,16 +146,22 @@ class PlaywrightDriver(BaseDriver):
                 browser = self._browser = launch_chromium(self._pw, headless=self.headless,
                                                           executable_path=self.executable_path,
                                                           extra_args=extra_args)
-            self.context = browser.new_context(
-                viewport={"width": self.viewport.width, "height": self.viewport.height},
-                device_scale_factor=self.device_scale_factor)
+            viewport = {"width": self.viewport.width, "height": self.viewport.height}
+            options: dict[str, Any] = {"viewport": viewport, "accept_downloads": True,
+                                       "device_scale_factor": self.device_scale_factor}
+            if self.http_credentials:
+                options["http_credentials"] = self.http_credentials
+            self.context = browser.new_context(**options)
             shim = resources.files("guiagent.drivers").joinpath("select_shim.js").read_text("utf-8")
             self.context.add_init_script(shim)
             self.context.on("page", self._on_new_page)
             self.context.on("request", self._on_request)
-            self.page = self.context.new_page()
+            first = self.context.new_page()
+            self._on_new_page(first)
+            self._signal = DialogSignal(first)
+            self.overlay = OverlaySurface(browser, viewport, self.device_scale_factor)
             if self.url:
-                self.page.goto(self.url, wait_until="load")
+                first.goto(self.url, wait_until="load")
         except PwError as exc:
             self.close()
             raise DriverError(f"cannot start the browser or open {self.url}: {exc}") from exc
@@ -133,11 +169,10 @@ class PlaywrightDriver(BaseDriver):
             self.close()
             raise
 
-    def _on_new_page(self, page: Any) -> None:
-        self.page = page  # popups and target=_blank links: follow them like a person would
-
     def close(self) -> None:
-        """Close the browser (only the context of a shared one) and stop Playwright."""
+        """Close the browser (only the contexts of a shared one) and stop Playwright."""
+        if self.overlay is not None:
+            self.overlay.close()
         if self.shared_browser is not None and self.context is not None:
             try:
                 self.context.close()
@@ -153,29 +188,43 @@ class PlaywrightDriver(BaseDriver):
         if self.network_filter is not None:
             self.network_filter.close()
             self.network_filter = None
-        self._pw = self._browser = self.context = self.page = None
+        self._pw = self._browser = self.context = self._page = self.overlay = None
+        self.reset_page_events()
 
     def _require_page(self) -> Any:
-        if self.page is None:
+        if self._page is None:
             raise DriverError("the browser is not started: call start() or use the driver "
                               "as a context manager")
-        return self.page
+        return self._page
 
-    def observe(self) -> Observation:
-        """Screenshot of the viewport, with URL and title."""
-        page = self._require_page()
-        t0 = time.perf_counter()
-        kwargs: dict[str, Any] = {"type": self.image_format, "scale": self.screenshot_scale}
+    def _capture_kwargs(self) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {"type": self.image_format, "scale": self.screenshot_scale,
+                                  "timeout": 10_000}
         if self.image_format == "jpeg":
             kwargs["quality"] = self.jpeg_quality
+        return kwargs
+
+    def observe(self) -> Observation:
+        """Screenshot of the viewport (or of the overlay, while one waits), with URL and title."""
+        page = self._require_page()
+        t0 = time.perf_counter()
+        kwargs = self._capture_kwargs()
+        self.show_pending()
         for attempt in range(CAPTURE_TRIES):
+            if self._shown is not None and self.overlay is not None:
+                data, title = self.overlay.page.screenshot(**kwargs), self._last_title
+                break
             try:
                 data = page.screenshot(**kwargs)
                 title = page.title()
+                self._last_shot, self._last_title = (data, f"image/{self.image_format}"), title
                 break
             except Exception as exc:  # noqa: BLE001 - Playwright's Error, or a closed page
                 # Right after a navigation Chromium may not have painted the new document yet
                 # ("Unable to capture screenshot", ~1 in 5 here); a moment later it has.
+                # A dialog opened by a timer freezes the page: show it instead.
+                if self.show_pending():
+                    continue
                 if attempt + 1 == CAPTURE_TRIES or page.is_closed():
                     raise DriverError(f"cannot capture the page: {exc}") from exc
                 page.wait_for_timeout(100)
@@ -187,53 +236,28 @@ class PlaywrightDriver(BaseDriver):
                            url=page.url, title=title, capture_seconds=time.perf_counter() - t0)
 
     def act(self, action: Action, frame: ScreenFrame) -> ActionResult:
-        """Execute one action with real input events."""
+        """Execute one action with real input events (on the overlay while one waits)."""
         done = self.act_without_screen(action)
         if done is not None:
             return done
         page = self._require_page()
-        mouse, keyboard = page.mouse, page.keyboard
+        if self._shown is not None:
+            return self.act_on_overlay(action, frame)
+        if isinstance(action, Key) and parse_combo(action.keys) in (["alt", "left"], ["alt", "right"]):
+            return self.history(action.keys)
+        make, result = perform(action, frame)
         self._navigating = False
+        assert self._signal is not None
+        self._signal.rearm()
         try:
-            if isinstance(action, LeftDrag):
-                a, b = frame.resolve(action.start_box.x, action.start_box.y), frame.resolve(
-                    action.end_box.x, action.end_box.y)
-                mouse.move(a.surface.x, a.surface.y)
-                mouse.down()
-                mouse.move(b.surface.x, b.surface.y, steps=12)
-                mouse.up()
-                result = ActionResult(points=[a, b], detail="dragged")
-            elif isinstance(action, LeftClick | RightClick | MiddleClick | LeftDoubleClick | Hover):
-                p = frame.resolve(action.start_box.x, action.start_box.y)
-                if isinstance(action, Hover):
-                    mouse.move(p.surface.x, p.surface.y)
-                else:
-                    button = {"right_click": "right", "middle_click": "middle"}.get(action.action, "left")
-                    count = 2 if isinstance(action, LeftDoubleClick) else 1
-                    mouse.move(p.surface.x, p.surface.y)
-                    mouse.click(p.surface.x, p.surface.y, button=button, click_count=count)
-                result = ActionResult(points=[p], detail=action.action)
-            elif isinstance(action, Scroll):
-                p = frame.resolve(action.start_box.x, action.start_box.y)
-                mouse.move(p.surface.x, p.surface.y)
-                sign = 1 if action.direction == "down" else -1
-                for _ in range(action.step):
-                    mouse.wheel(0, sign * WHEEL_CLICK_PX)
-                page.evaluate(_TWO_FRAMES)  # wheel scrolling lands asynchronously
-                result = ActionResult(points=[p], detail=f"scrolled {action.direction} {action.step}")
-            elif isinstance(action, Key):
-                keyboard.press(playwright_combo(action.keys))
-                result = ActionResult(detail=f"pressed {action.keys}")
-            elif isinstance(action, Type):
-                keyboard.type(action.content)
-                result = ActionResult(detail=f"typed {len(action.content)} characters")
-            else:  # pragma: no cover - the union is exhaustive
-                raise ActionRefusedError(f"the browser driver cannot execute {action.action}")
-        except (ActionRefusedError, DriverError):
-            raise
+            self._held = run_until_held(page, make, self._signal)
         except Exception as exc:  # noqa: BLE001 - Playwright's Error
             raise DriverError(f"{action.action} failed in the browser: {exc}") from exc
-        self._settle()
+        if self._held is None:
+            self._settle()
+        if self.show_pending() and self._shown is not None:
+            result.detail += f"; the page opened a {self._shown.kind} dialog" if \
+                self._shown.kind != "file" else "; the page opened a file chooser"
         return result
 
     def _settle(self) -> None:
@@ -242,12 +266,12 @@ class PlaywrightDriver(BaseDriver):
         Two animation frames cover re-renders; a short pause lets a click start
         its navigation; only when one started do we wait for the new page to load.
         """
-        page = self.page
+        page = self._page
         try:
-            page.evaluate(_TWO_FRAMES)
+            run_until_held(page, lambda impl: impl.evaluate(_TWO_FRAMES, None), self._signal, 5.0)
             if self.settle_ms:
                 page.wait_for_timeout(self.settle_ms)
-            if self._navigating:
+            if self._navigating and not self._pending:
                 page.wait_for_load_state("load", timeout=10_000)
         except Exception:  # noqa: BLE001,S110 - a page still loading is not an error of the action
             pass
@@ -255,5 +279,13 @@ class PlaywrightDriver(BaseDriver):
             self._navigating = False
 
     def _on_request(self, req: Any) -> None:
-        if req.is_navigation_request() and req.frame == req.frame.page.main_frame:
+        try:
+            if not req.is_navigation_request():
+                return
+            frame = req.frame  # raises for a popup's first navigation: it has no frame yet
+            main = frame.page.main_frame if frame.page is not None else None
+        except Exception:  # noqa: BLE001 - Playwright's Error: a new tab is navigating
+            self._navigating = True
+            return
+        if frame == main and frame.page == self._page:
             self._navigating = True

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import base64
 import functools
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from PIL import Image
@@ -90,6 +92,15 @@ def _clock(ts: float | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts)) if ts else "—"
 
 
+def _download_href(path: str | None) -> str | None:
+    """A link to a download of the run: only ``downloads/NAME`` (a log is untrusted: no
+    ``javascript:`` URLs, no ``../``)."""
+    if not path or not re.fullmatch(r"downloads/[A-Za-z0-9._ ()+,=@-]+", path) \
+            or path in ("downloads/.", "downloads/.."):
+        return None
+    return quote(path)
+
+
 @functools.lru_cache(maxsize=1)
 def _environment() -> Environment:
     """One environment per process: it caches the compiled template (compiling costs ~0.3 s)."""
@@ -97,6 +108,7 @@ def _environment() -> Environment:
                       autoescape=select_autoescape(default=True, default_for_string=True),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["clock"] = _clock
+    env.filters["download_href"] = _download_href
     return env
 
 
