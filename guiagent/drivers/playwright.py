@@ -87,7 +87,8 @@ class PlaywrightDriver(PageEventsMixin, BaseDriver):
         self.uploads = declared_uploads(list(upload_files or []))
         self.http_credentials = http_credentials
         self._pw: Any = None
-        self._navigating = False
+        self._navigating = self._popup_expected = False
+        self._page_before: Any = None
         self._browser: Any = None
         #: A browser someone else launched and owns (an evaluation worker's): this driver
         #: only opens and closes its own context in it.
@@ -247,6 +248,8 @@ class PlaywrightDriver(PageEventsMixin, BaseDriver):
             return self.history(action.keys)
         make, result = perform(action, frame)
         self._navigating = False
+        self._popup_expected = False
+        self._page_before = page
         assert self._signal is not None
         self._signal.rearm()
         try:
@@ -268,6 +271,10 @@ class PlaywrightDriver(PageEventsMixin, BaseDriver):
         """
         page = self._page
         try:
+            if self._popup_expected and self._page is getattr(self, "_page_before", None):
+                # a new tab is navigating but its page object has not arrived yet
+                self.context.wait_for_event("page", timeout=5_000)
+                page = self._page
             run_until_held(page, lambda impl: impl.evaluate(_TWO_FRAMES, None), self._signal, 5.0)
             if self.settle_ms:
                 page.wait_for_timeout(self.settle_ms)
@@ -276,7 +283,7 @@ class PlaywrightDriver(PageEventsMixin, BaseDriver):
         except Exception:  # noqa: BLE001,S110 - a page still loading is not an error of the action
             pass
         finally:
-            self._navigating = False
+            self._navigating = self._popup_expected = False
 
     def _on_request(self, req: Any) -> None:
         try:
@@ -285,7 +292,11 @@ class PlaywrightDriver(PageEventsMixin, BaseDriver):
             frame = req.frame  # raises for a popup's first navigation: it has no frame yet
             main = frame.page.main_frame if frame.page is not None else None
         except Exception:  # noqa: BLE001 - Playwright's Error: a new tab is navigating
-            self._navigating = True
+            self._navigating = self._popup_expected = True
             return
-        if frame == main and frame.page == self._page:
+        if frame != main:
+            return
+        if frame.page == self._page:
             self._navigating = True
+        elif id(frame.page) not in self._attached:  # a new tab, before its "page" event
+            self._navigating = self._popup_expected = True
