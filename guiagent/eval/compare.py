@@ -114,8 +114,9 @@ def _rate(ok: int, n: int) -> str:
 def print_comparison(c: Comparison, console: Console) -> None:
     """A table of the tasks whose figures differ, then the pooled total."""
     table = Table(title=f"A = {c.a}   B = {c.b}", title_justify="left")
-    for col in ("task", "A", "B", "change", "p (Fisher)", ""):
-        table.add_column(col)
+    table.add_column("task", overflow="fold")
+    for col in ("A", "B", "change", "p (Fisher)", ""):
+        table.add_column(col, no_wrap=True)
     for t in [*c.tasks, c.total]:
         if t is not c.total and t.delta == 0:
             continue
