@@ -49,27 +49,67 @@ def select_option(ctx: SkillContext, field: Target, option: str) -> None:
                                  f"{chosen!r}; options: {[o['text'] for o in options]}")
 
 
-def fill_form(ctx: SkillContext, record: Any) -> None:
-    """Set every field of ``record`` (label -> value), in the record's order."""
+def fill_form(ctx: SkillContext, record: Any, *, submit: bool = False) -> None:
+    """Set every field of ``record`` (label -> value), in the record's order.
+
+    ``submit``: then press the submit button of the form those fields belong to,
+    whatever its label ("Send message", "Weiter", an arrow icon with a title).
+    """
     if not isinstance(record, dict) or not record:
         raise SkillStepError(f"fill_form needs a record mapping field labels to values, got "
                              f"{type(record).__name__}")
+    handles = []
     for label, value in record.items():
         if value is None:
             continue
         ctx.label = f"fill {label!r} with {ctx.redact(str(value))!r}"
-        fill_field(ctx, str(label), value)
+        handle = fill_field(ctx, str(label), value)
+        if handle is not None:
+            handles.append(handle)
+    if submit:
+        ctx.label = "press the form's submit button"
+        press_submit(ctx, handles)
 
 
-def fill_field(ctx: SkillContext, label: str, value: Any) -> None:
-    """Enter one value into the control labelled ``label``."""
+def press_submit(ctx: SkillContext, field_handles: list[Any]) -> None:
+    """Click the submit button of the form the filled fields belong to (a real click)."""
+    button = None
+    for handle in reversed(field_handles):
+        button = handle.evaluate_handle(SUBMIT_BUTTON).as_element()
+        if button is not None:
+            break
+    if button is None:
+        raise SkillStepError("found no submit button in the form of the filled fields (is there "
+                             "a <form>?); name the button to press with the submit parameter")
+    text = button.evaluate("b => (b.innerText || b.value || b.title || b.getAttribute('aria-label')"
+                           " || '').trim()")
+    g = _in_view(ctx, button, Target(text=text or "submit", role="button"), "the form's submit button")
+    click(ctx, g)
+
+
+#: The form an element belongs to (its form owner, else the enclosing <form>), then that
+#: form's default button: the first submit button inside it or associated by form=ID.
+SUBMIT_BUTTON = """el => {
+  const form = el.form || (el.closest && el.closest('form'));
+  if (!form) return null;
+  const pick = 'button[type=submit], button:not([type]), input[type=submit], input[type=image]';
+  const inside = Array.from(form.querySelectorAll(pick)).filter(b => !b.disabled);
+  const outside = form.id ? Array.from(document.querySelectorAll(
+      `button[form="${CSS.escape(form.id)}"], input[form="${CSS.escape(form.id)}"]`))
+      .filter(b => b.matches(pick) && !b.disabled) : [];
+  return inside[0] || outside[0] || null;
+}"""
+
+
+def fill_field(ctx: SkillContext, label: str, value: Any) -> Any:
+    """Enter one value into the control labelled ``label``; return its element handle (if any)."""
     g = ctx.ground(Target(label=label), "field")
     info = g.element
     if info is None or g.handle is None:  # found by OCR or the model: click and type
         click(ctx, g)
         if not isinstance(value, bool):
             ctx.act(Type(content=str(value)))
-        return
+        return None
     tag, kind, role = info["tag"], info["type"], info["role"]
     if tag == "fieldset" or role in ("group", "radiogroup") or (
             kind == "radio" and not isinstance(value, bool)):
@@ -85,6 +125,7 @@ def fill_field(ctx: SkillContext, label: str, value: Any) -> None:
     else:
         raise SkillStepError(f"field {label!r} is an <{tag} type={kind}>, which fill_form "
                              "cannot fill; use explicit steps for it")
+    return g.handle
 
 
 def _type_text(ctx: SkillContext, g: Grounding, label: str, value: str) -> None:

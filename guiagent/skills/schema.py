@@ -120,11 +120,15 @@ class SelectSpec(BaseModel):
 
 
 class FillFormSpec(BaseModel):
-    """``fill_form:`` set every field of a record (label text -> value) on the form."""
+    """``fill_form:`` set every field of a record (label text -> value) on the form.
+
+    ``submit: true`` then presses that form's own submit button, whatever its label.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     record: Any
+    submit: bool = False
 
 
 class ScrollSpec(BaseModel):

@@ -169,7 +169,7 @@ def do_select(ctx: SkillContext, step: SelectStep) -> None:
 
 def do_fill_form(ctx: SkillContext, step: FillFormStep) -> None:
     """Fill every field of a record."""
-    fill_form(ctx, ctx.value(step.fill_form.record))
+    fill_form(ctx, ctx.value(step.fill_form.record), submit=step.fill_form.submit)
 
 
 def do_scroll(ctx: SkillContext, step: ScrollStep) -> None:
