@@ -175,6 +175,11 @@ def test_reset_and_seed(client: FlaskClient, db: Path) -> None:
     assert bad.status_code == 400 and "unknown column(s) colour" in bad.get_json()["error"]
     assert client.post("/api/seed", json={"table": "users", "rows": []}).status_code == 400
     records.seed(db, "settings", [{"key": "language", "value": "Italiano"}])
+    records.seed(db, "submissions", [{"form": "contact", "data": {"full_name": "Ada", "terms": True}}])
+    assert client.get("/api/submissions?form=contact").get_json()[0]["data"] == {
+        "full_name": "Ada", "terms": True}
+    with pytest.raises(records.SeedError, match="refused by SQLite"):
+        records.seed(db, "orders", [{"product": "Keyboard"}])  # required columns missing
     assert "Italiano" in text(client.get("/account"))
     assert client.post("/api/reset", json={}).get_json()["ok"] is True
     assert sql(db, "select count(*) from orders where id in (1031, 2001)") == [(1,)]

@@ -24,6 +24,7 @@ SANDBOX_POLICY = Path(__file__).with_name("web_sandbox_policy.yaml")
 
 
 def run_eval(tmp_path: Path, url: str, *args: str) -> tuple[list[dict], dict]:
+    """``guiagent eval web`` as a user runs it (4 workers unless ``args`` say otherwise)."""
     out = tmp_path / "results"
     env = os.environ | {"OMP_THREAD_LIMIT": "1"}
     proc = subprocess.run([sys.executable, "-m", "guiagent.cli.main", "eval", "web", "--workers", "4",
@@ -55,17 +56,27 @@ def test_every_web_task_succeeds_with_a_faultless_policy(tmp_path: Path) -> None
     assert all(c["passed"] for r in results for c in r["checks"])
 
 
-def test_wrong_answers_are_scored_as_failures(tmp_path: Path) -> None:
-    tasks = ["order-delete", "order-cancel", "settings-notifications", "balance-due",
-             "no-pizza", "export-orders-pdf", "profile-phone", "order-add-note"]
-    with policy_server(wrong_rate=0.35, seed=3) as server:
-        results, summary = run_eval(tmp_path, server.base_url,
-                                    *[a for t in tasks for a in ("--task", t)])
+WRONG_TASKS = ["order-delete", "order-cancel", "settings-notifications", "balance-due",
+               "no-pizza", "export-orders-pdf", "profile-phone", "order-add-note"]
+WRONG = {"wrong_rate": 0.35, "seed": 3}
+
+
+@pytest.fixture(scope="module")
+def wrong_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict], dict, set[str]]:
+    """The local run of some tasks against a policy that errs on about a third of its answers."""
+    with policy_server(**WRONG) as server:  # type: ignore[arg-type]
+        results, summary = run_eval(tmp_path_factory.mktemp("local"), server.base_url,
+                                    *[a for t in WRONG_TASKS for a in ("--task", t)])
         wrong = {d.task for d in server.responder.decisions if d.wrong}
-    assert len(results) == len(tasks)
+    return results, summary, wrong
+
+
+def test_wrong_answers_are_scored_as_failures(wrong_run: tuple[list[dict], dict, set[str]]) -> None:
+    results, summary, wrong = wrong_run
+    assert len(results) == len(WRONG_TASKS)
     failed = [r for r in results if not r["success"]]
-    assert failed and len(failed) < len(tasks), failures(results)
-    assert summary["succeeded"] == len(tasks) - len(failed)
+    assert failed and len(failed) < len(WRONG_TASKS), failures(results)
+    assert summary["succeeded"] == len(WRONG_TASKS) - len(failed)
     # every failure is the agent's (a wrong action), with the failing check as evidence
     for r in failed:
         assert r["error_kind"] != "infra", r
@@ -74,3 +85,13 @@ def test_wrong_answers_are_scored_as_failures(tmp_path: Path) -> None:
     assert any(r["outcome"] == "done" for r in failed), failures(results)
     instructions = {t.id: " ".join(t.instruction.split()) for t in load_suite("web")}
     assert {r["task"] for r in failed} <= {t for t, i in instructions.items() if i in wrong}
+
+
+def test_ray_backend_gives_the_same_per_task_results(
+        wrong_run: tuple[list[dict], dict, set[str]], tmp_path: Path) -> None:
+    with policy_server(**WRONG) as server:  # type: ignore[arg-type]
+        results, _ = run_eval(tmp_path, server.base_url, "--backend", "ray",
+                              *[a for t in WRONG_TASKS for a in ("--task", t)])
+    local = {r["task"]: (r["success"], r["outcome"], r["steps"]) for r in wrong_run[0]}
+    assert {r["task"]: (r["success"], r["outcome"], r["steps"]) for r in results} == local
+    assert all((tmp_path / "results" / r["run_dir"] / "run.json").is_file() for r in results)

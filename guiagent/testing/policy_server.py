@@ -33,7 +33,7 @@ from .model_server import GlmModelServer, ModelRequest, Reply, glm_answer
 from .screen_reading import NotOnScreen, Screen
 
 #: Modules whose ``plans()`` returns {task instruction: [intention, ...]}; missing ones are skipped.
-PLAN_MODULES = ["guiagent.testing.policy_plans", "guiagent.testing.office_plans"]
+PLAN_MODULES = ["guiagent.testing.policy_plans"]
 MAX_LOOKS = 2  # scrolls to look for something not on screen before giving up
 _MARK = re.compile(r"\(plan step (\d+) of \d+\)")
 _REFUSED = "action was refused and not executed"  # the note the agent adds to a refused step

@@ -41,6 +41,7 @@ SEEDABLE: dict[str, tuple[str, ...]] = {
     "orders": ("id", "customer_id", "product", "quantity", "total_cents", "status", "shipping",
                "gift_wrap", "note", "placed_on"),
     "settings": ("key", "value"),
+    "submissions": ("id", "form", "created_at", "data"),
 }
 _RESET_ORDER = ("changes", "orders", "customers", "settings")
 
@@ -106,8 +107,13 @@ def seed(db_path: str | Path, table: str, rows: list[dict[str, Any]]) -> list[in
                     conn.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)",
                                  (row.get("key"), str(row.get("value", ""))))
                 return []
-            return _insert(conn, table, rows)
-        except sqlite3.IntegrityError as exc:
+            if table == "submissions":  # as the forms store them: data as JSON, a timestamp
+                now = datetime.now(UTC).isoformat(timespec="milliseconds")
+                rows = [{"created_at": now, "data": {}} | r for r in rows]
+            return _insert(conn, table, [{k: json.dumps(v, ensure_ascii=False)
+                                          if isinstance(v, dict | list) else v
+                                          for k, v in r.items()} for r in rows])
+        except (sqlite3.IntegrityError, sqlite3.InterfaceError) as exc:
             raise SeedError(f"seed rows of {table!r} were refused by SQLite: {exc}") from exc
 
 
