@@ -114,7 +114,7 @@ class WebSandbox:
         records.reset(self.db_path)
 
     def seed(self, table: str, rows: list[dict[str, Any]]) -> list[int]:
-        """Add rows to ``customers``, ``orders``, ``settings`` or ``submissions``; see :func:`records.seed`."""
+        """Add rows to ``customers``, ``orders``, ``settings`` or ``submissions`` (see ``records.seed``)."""
         return records.seed(self.db_path, table, rows)
 
     def __enter__(self) -> WebSandbox:
