@@ -33,22 +33,43 @@ def replay(
         help="NAME=VALUE of a secret the recorded run typed (repeatable).")] = None,
     secrets_file: Annotated[Path | None, typer.Option(
         help="File of NAME=VALUE lines; GUIAGENT_SECRET_<NAME> variables are read too.")] = None,
+    policy: Annotated[Path | None, typer.Option(help="Action policy YAML (docs/safety.md).")] = None,
+    allow_domain: Annotated[list[str] | None, typer.Option(
+        "--allow-domain", help="Only let the browser visit this domain (repeatable; the "
+        "recording's own allowed domains always apply).")] = None,
+    interactive: Annotated[bool | None, typer.Option(
+        "--interactive/--unattended", help="Ask before guarded actions, or refuse them "
+        "[default: ask when stdin is a terminal].", show_default=False)] = None,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Execute steps that have no recorded screenshot to compare with "
+        "(blind).")] = False,
 ) -> None:
-    """Replay RUN_DIR: exit 0 if reproduced, 1 if it diverged, 2 on usage errors."""
+    """Replay RUN_DIR: exit 0 if reproduced, 1 if it diverged, 2 on usage errors.
+
+    A run folder may come from someone else: every action passes the action guard,
+    a step without a recorded screenshot is not executed unless --force, and a
+    desktop replay drives only the display given with --display.
+    """
     from ..replay import ActionReplayer, driver_for_run, replay_with_model_log, write_report
+    from ..replay.safety import replay_guard
     from ..runlog import read_run
     from ..secrets import Secrets
+    from .safety_options import confirm_from_option, policy_from_options
 
     driver = None
     try:
         record, _steps = read_run(run_dir)
         secrets = Secrets.from_sources(secret or (), secrets_file)
+        guard = replay_guard(record, policy_from_options(policy, allow_domain),
+                             confirm=confirm_from_option(interactive))
         driver = driver_for_run(record, url=url, desktop=desktop, display=display,
                                 headless=not headed, secrets=secrets)
         if model_from_log:
-            report = replay_with_model_log(run_dir, driver, threshold=threshold, out=out)
+            report = replay_with_model_log(run_dir, driver, threshold=threshold, out=out,
+                                           guard=guard, force=force)
         else:
-            report = ActionReplayer(run_dir, driver, threshold=threshold, out=out).run()
+            report = ActionReplayer(run_dir, driver, threshold=threshold, out=out, guard=guard,
+                                    force=force).run()
     except (LogFormatError, ConfigError, DriverError) as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(EXIT_USAGE) from None

@@ -14,9 +14,28 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..errors import ConfigError
-from ..guard import ActionGuard, GuardPolicy, terminal_confirm
+from ..guard import ActionGuard, Confirm, GuardPolicy, terminal_confirm
 from ..hooks import AgentHooks
 from ..secrets import Secrets, SecretsDriver
+
+
+def policy_from_options(policy: Path | None, allow_domains: list[str] | None) -> GuardPolicy:
+    """``--policy FILE`` plus ``--allow-domain`` entries; ConfigError names a bad one."""
+    rules = GuardPolicy.load(policy) if policy else GuardPolicy()
+    if allow_domains:
+        try:
+            rules = GuardPolicy.model_validate(
+                {**rules.model_dump(), "allow_domains": [*rules.allow_domains, *allow_domains]})
+        except ValidationError as exc:
+            raise ConfigError(f"--allow-domain: {exc.errors()[0]['msg']}") from exc
+    return rules
+
+
+def confirm_from_option(interactive: bool | None) -> Confirm | None:
+    """``--interactive/--unattended``: ask on the terminal, or refuse (None: ask on a tty)."""
+    if interactive is None:
+        interactive = sys.stdin is not None and sys.stdin.isatty()
+    return terminal_confirm if interactive else None
 
 
 def apply_safety(driver: Any, tips: str | None, *, policy: Path | None = None,
@@ -28,22 +47,14 @@ def apply_safety(driver: Any, tips: str | None, *, policy: Path | None = None,
     ``interactive=None`` means: ask on the terminal when stdin is one.
     Raises ConfigError for an unreadable policy or secrets file.
     """
-    rules = GuardPolicy.load(policy) if policy else GuardPolicy()
-    if allow_domains:
-        try:
-            rules = GuardPolicy.model_validate(
-                {**rules.model_dump(), "allow_domains": [*rules.allow_domains, *allow_domains]})
-        except ValidationError as exc:
-            raise ConfigError(f"--allow-domain: {exc.errors()[0]['msg']}") from exc
-    if interactive is None:
-        interactive = sys.stdin is not None and sys.stdin.isatty()
-    guard = ActionGuard(rules, confirm=terminal_confirm if interactive else None)
+    guard = ActionGuard(policy_from_options(policy, allow_domains),
+                        confirm=confirm_from_option(interactive))
     guard.prepare(driver)
     found = Secrets.from_sources(secrets or [], secrets_file)
     if found:
         driver = SecretsDriver(driver, found)
         tips = "\n".join(t for t in (tips, found.prompt_tip()) if t)
-    if rules.allow_domains:
-        stay = f"Stay on these sites: {', '.join(rules.allow_domains)}."
+    if guard.policy.allow_domains:
+        stay = f"Stay on these sites: {', '.join(guard.policy.allow_domains)}."
         tips = "\n".join(t for t in (tips, stay) if t)
     return driver, [guard], tips

@@ -33,6 +33,7 @@ from ..protocols.base import message_parts
 from ..runlog import ErrorInfo, StepRecord, read_run
 from .diff import DEFAULT_THRESHOLD, DiffResult, image_difference
 from .result import MismatchKind, ReplayMismatch
+from .safety import blind_message, recorded_screenshot
 
 _STEP_LINE = re.compile(r"^step (\d+): ", re.MULTILINE)
 DIFF_LINES = 12
@@ -80,8 +81,10 @@ class CassetteModelClient:
     """A :class:`~guiagent.model.ModelClient` that plays back a run's recorded answers."""
 
     def __init__(self, run_dir: str | Path, *, threshold: float = DEFAULT_THRESHOLD,
-                 check_prompt: bool = True) -> None:
+                 check_prompt: bool = True, force: bool = False) -> None:
         self.run_dir = Path(run_dir)
+        #: Give answers for steps without a recorded screenshot (not compared: blind).
+        self.force = force
         self.record, steps = read_run(self.run_dir)
         self.steps: dict[int, StepRecord] = {s.index: s for s in steps}
         self.threshold = threshold
@@ -142,8 +145,11 @@ class CassetteModelClient:
         return out
 
     def _check_screenshot(self, recorded: StepRecord, image: Image.Image | None) -> None:
-        path = self.run_dir / recorded.screenshot if recorded.screenshot else None
-        if image is None or path is None or not path.is_file():
+        path = recorded_screenshot(self.run_dir, recorded)
+        if path is None and recorded.action is not None and not recorded.action.terminal \
+                and not self.force:
+            self._refuse(recorded.index, "blind", blind_message(recorded.index))
+        if image is None or path is None:
             return
         with Image.open(path) as reference:
             diff = image_difference(reference.convert("RGB"), image)

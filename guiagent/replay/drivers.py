@@ -1,8 +1,11 @@
 """Rebuilding the driver a run was recorded with, from ``run.json``'s ``driver`` dict.
 
 A replay must see the screen as the recording did: same driver kind, same
-viewport, scale and image format. Only the place may change (``url`` when
-the sandbox now listens on another port, ``display`` for another X server).
+viewport, scale and image format, and the domains a browser was kept to.
+Only the place may change (``url`` when the sandbox now listens on another
+port). A desktop replay needs the display named by the user: a run folder may
+come from someone else, and its recorded display (or ``$DISPLAY``) may be the
+user's real desktop.
 """
 
 from __future__ import annotations
@@ -53,10 +56,16 @@ def _driver(record: RunRecord, *, url: str | None, desktop: bool, display: str |
             raise ConfigError("run.json records no start URL for the browser: pass --url URL")
         return PlaywrightDriver(
             start, viewport=recorded.get("viewport") or "1280x720", headless=headless,
+            allow_domains=[str(d) for d in recorded.get("allow_domains") or []],
             device_scale_factor=float(recorded.get("device_scale_factor") or 1.0),
             screenshot_scale=recorded.get("screenshot_scale") or "css",
             image_format=recorded.get("image_format") or "jpeg")
     if name == "desktop":
+        if not display:
+            raise ConfigError(
+                "a desktop replay needs --display :N, the X display to drive (a sandbox: "
+                "`guiagent sandbox desktop`); it never falls back to the recorded display or "
+                "$DISPLAY, which may be your real desktop")
         try:
             from ..drivers.desktop import DesktopDriver
         except ImportError as exc:
@@ -64,7 +73,7 @@ def _driver(record: RunRecord, *, url: str | None, desktop: bool, display: str |
                               "pip install 'guiagent[desktop]'") from exc
         region = recorded.get("region")
         return DesktopDriver(
-            display=display or recorded.get("display"), monitor=int(recorded.get("monitor") or 1),
+            display=display, monitor=int(recorded.get("monitor") or 1),
             region=tuple(region) if region else None,
             backend=recorded.get("backend") or "pyautogui",
             screenshot_scale=float(recorded.get("screenshot_scale") or 1.0))

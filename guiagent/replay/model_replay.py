@@ -18,6 +18,7 @@ from ..actions import Action
 from ..agent import Agent, AgentConfig, RunResult
 from ..drivers.base import ActionResult, Driver, Observation
 from ..errors import ActionRefusedError, CassetteMismatchError, ConfigError
+from ..guard import ActionGuard
 from ..hooks import AgentHooks, add_note
 from ..protocols.glm41v_pc import Glm41vPcProtocol
 from ..runlog import RunLog, StepRecord
@@ -26,6 +27,7 @@ from .diff import DEFAULT_THRESHOLD
 from .drivers import driver_for_run
 from .replayer import default_out, max_pixels, replay_outcome
 from .result import ReplayMismatch, ReplayReport, StepComparison, save_evidence
+from .safety import replay_guard
 
 _TIPS = re.compile(r"\n# Tips\n(.*?)\n\n?# Task\n", re.DOTALL)
 
@@ -99,10 +101,16 @@ class _ReplayAgent(Agent):
 
 def replay_with_model_log(source: str | Path, driver: Driver | None = None, *,
                           threshold: float = DEFAULT_THRESHOLD, out: str | Path | None = None,
-                          url: str | None = None) -> ReplayReport:
-    """Run the agent again on a fresh screen, answering the model from ``source``'s log."""
+                          url: str | None = None, guard: ActionGuard | None = None,
+                          force: bool = False) -> ReplayReport:
+    """Run the agent again on a fresh screen, answering the model from ``source``'s log.
+
+    The actions pass ``guard`` (default: the default policy, unattended, plus the
+    recording's allowed domains); a step without a recorded screenshot is not
+    answered unless ``force``.
+    """
     source = Path(source)
-    cassette = CassetteModelClient(source, threshold=threshold)
+    cassette = CassetteModelClient(source, threshold=threshold, force=force)
     record, steps = cassette.record, sorted(cassette.steps.values(), key=lambda s: s.index)
     if not steps:
         raise ConfigError(f"{source} has no recorded steps to replay")
@@ -112,8 +120,11 @@ def replay_with_model_log(source: str | Path, driver: Driver | None = None, *,
     out = Path(out) if out else default_out(source)
     owns_driver = driver is None
     driver = driver or driver_for_run(record, url=url)
+    guard = guard or replay_guard(record)
+    guard.prepare(driver)
     agent = _ReplayAgent(driver, cassette, protocol=Glm41vPcProtocol(tips=recorded_tips(steps)),
-                         config=recorded_config(steps, out), hooks=[RecordedSteering(steps)])
+                         config=recorded_config(steps, out),
+                         hooks=[RecordedSteering(steps), guard])
     report = ReplayReport(source=str(source), run_dir=str(out), mode="model-from-log",
                           threshold=threshold, recorded_outcome=record.outcome)
     try:

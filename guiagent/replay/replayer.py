@@ -8,6 +8,10 @@ the replay with outcome ``diverged`` and leaves the recorded, replayed and
 difference images in ``divergence/``. Steps whose action was refused in the
 recording are not executed (they were not then either); a step whose action
 failed, or that ended the recorded run without an action, is the last one.
+
+Every action passes an :class:`~guiagent.guard.ActionGuard` (see
+:mod:`.safety`): a refusal ends the replay. A step without a recorded
+screenshot is not executed blind unless ``force``.
 """
 
 from __future__ import annotations
@@ -19,11 +23,13 @@ from pathlib import Path
 from PIL import Image
 
 from ..drivers.base import Driver, Observation
-from ..errors import ConfigError, DriverError
+from ..errors import ActionRefusedError, ConfigError, DriverError, GuiAgentError
+from ..guard import ActionGuard
 from ..runlog import ErrorInfo, Outcome, RunLog, RunRecord, StepRecord, read_run
 from .diff import DEFAULT_THRESHOLD, DiffResult, image_difference
 from .drivers import driver_for_run
 from .result import ReplayMismatch, ReplayReport, StepComparison, save_evidence
+from .safety import blind_message, recorded_screenshot, replay_guard
 
 
 def default_out(source: Path) -> Path:
@@ -47,7 +53,8 @@ class ActionReplayer:
     def __init__(self, source: str | Path, driver: Driver | None = None, *,
                  threshold: float = DEFAULT_THRESHOLD, out: str | Path | None = None,
                  url: str | None = None, settle_retries: int = 3,
-                 settle_seconds: float = 0.5) -> None:
+                 settle_seconds: float = 0.5, guard: ActionGuard | None = None,
+                 force: bool = False) -> None:
         self.source = Path(source)
         self.record, self.steps = read_run(self.source)
         if not self.steps:
@@ -55,6 +62,10 @@ class ActionReplayer:
         self.threshold = threshold
         self._owns_driver = driver is None
         self.driver = driver or driver_for_run(self.record, url=url)
+        #: Unattended with the default policy unless told otherwise.
+        self.guard = guard or replay_guard(self.record)
+        self.guard.prepare(self.driver)
+        self.force = force
         self.out = Path(out) if out else default_out(self.source)
         self.settle_retries = settle_retries
         self.settle_seconds = settle_seconds
@@ -73,6 +84,7 @@ class ActionReplayer:
         error: BaseException | ErrorInfo | None = None
         try:
             self.driver.start()
+            self.guard.on_run_start(self.driver)
             for recorded in self.steps:
                 stop, outcome, error = self._replay_step(recorded, log, outcome, error)
                 self.report.steps_replayed += 1
@@ -82,7 +94,7 @@ class ActionReplayer:
             outcome, error = "interrupted", exc
             self.report.mismatches.append(ReplayMismatch(
                 step=self.report.steps_replayed + 1, kind="log", detail="interrupted"))
-        except DriverError as exc:  # the screen could not be captured
+        except GuiAgentError as exc:  # the screen could not be captured, or the guard cannot run
             outcome, error = "error", exc
             self.report.mismatches.append(ReplayMismatch(
                 step=self.report.steps_replayed + 1, kind="driver", detail=str(exc)))
@@ -111,6 +123,7 @@ class ActionReplayer:
             data, _mime = obs.encoded(*_format_of(recorded))
             step.screenshot = log.save_screenshot(recorded.index, data, obs.extension)
             step.frame, step.url, step.title = obs.frame, obs.url, obs.title
+            self.guard.on_step_start(recorded.index, obs)
             if diff is not None:
                 diverged = diff.over(self.threshold)
                 comparison = StepComparison.of(recorded.index, diff, diverged)
@@ -134,6 +147,12 @@ class ActionReplayer:
             if recorded.action.terminal:
                 step.result = "nothing to execute"
                 return True, outcome, error
+            if diff is None and not self.force:
+                blind = ConfigError(blind_message(recorded.index))
+                step.result, step.error = "blind: not executed", ErrorInfo.of(blind)
+                self.report.mismatches.append(ReplayMismatch(
+                    step=recorded.index, kind="blind", detail=str(blind)))
+                return True, "error", blind
             return self._execute(recorded, step, obs, outcome, error)
         finally:
             log.record.extra["replay"] = self.report.model_dump(mode="json")
@@ -143,6 +162,14 @@ class ActionReplayer:
                  outcome: Outcome, error: BaseException | ErrorInfo | None
                  ) -> tuple[bool, Outcome, BaseException | ErrorInfo | None]:
         assert recorded.action is not None
+        try:
+            self.guard.before_action(step, recorded.action, obs)
+        except ActionRefusedError as exc:
+            step.result, step.error = "refused", ErrorInfo.of(exc)
+            self.report.mismatches.append(ReplayMismatch(
+                step=recorded.index, kind="refused",
+                detail=f"the action policy refused {recorded.action.to_call()}: {exc}"))
+            return True, "error", exc
         t0 = time.perf_counter()
         try:
             result = self.driver.act(recorded.action, obs.frame)
@@ -156,6 +183,7 @@ class ActionReplayer:
         finally:
             step.timings["execute"] = round(time.perf_counter() - t0, 5)
         step.executed, step.result = result.points, result.detail or "ok"
+        self.guard.after_action(step, result)
         if recorded.error is not None:  # the recording failed here and ended
             self.report.mismatches.append(ReplayMismatch(
                 step=recorded.index, kind="action",
@@ -166,8 +194,8 @@ class ActionReplayer:
 
     def _observe_matching(self, recorded: StepRecord) -> tuple[Observation, DiffResult | None]:
         """Capture; while the screen differs, let it settle and capture again a few times."""
-        path = self.source / recorded.screenshot if recorded.screenshot else None
-        if path is None or not path.is_file():
+        path = recorded_screenshot(self.source, recorded)
+        if path is None:
             return self.driver.observe().fitted(max_pixels(recorded)), None  # nothing to compare
         with Image.open(path) as image:
             reference = image.convert("RGB")

@@ -20,7 +20,7 @@ from ..runlog import Outcome, RunLog
 from .diff import DiffResult, diff_image
 
 MismatchKind = Literal["screenshot", "prompt", "action", "driver", "request_count", "outcome",
-                       "log"]
+                       "log", "refused", "blind"]
 
 
 class ReplayMismatch(BaseModel):
