@@ -105,7 +105,7 @@ def two_hosts():
 
 
 CASES = ["/redirect/301", "/redirect/302", "/redirect/303", "/redirect/307", "/redirect/308",
-         "/chain", "/meta", "/script", "/replace", "/img", "/iframe", "/fetch", "/form",
+         "/chain", "/meta", "/script", "/replace", "/img", "/iframe", "/fetch", "/popup", "/form",
          "/beacon", "/worker", "/socket"]
 
 
