@@ -99,3 +99,45 @@ def test_a_broken_setup_is_a_task_error_not_retried(tmp_path, worker_for):
         assert server.requests == []
     assert (result.error_kind, result.category, result.attempts) == ("task", "task_error", 1)
     assert "no_such_module_here" in result.error
+
+
+WEDGED_SUITE = """\
+- id: wedged
+  instruction: Anything.
+  url: "{sandbox}/"
+  time_limit: 1
+  setup: [{python: "hang:forever"}]
+  evaluate: [{infeasible: true}]
+- id: pizza-1
+  instruction: Order a pizza on this site.
+  url: "{sandbox}/"
+  evaluate: [{infeasible: true}]
+- id: pizza-2
+  instruction: Order a pizza here.
+  url: "{sandbox}/"
+  evaluate: [{infeasible: true}]
+"""
+
+
+def test_a_wedged_worker_is_stopped_and_the_rest_runs_on(tmp_path):
+    import time
+
+    from guiagent.eval.backends import LocalBackend
+    from guiagent.eval.tasks import load_suite
+
+    (tmp_path / "hang.py").write_text("import time\n\ndef forever(ctx):\n    time.sleep(3600)\n")
+    (tmp_path / "suite.yaml").write_text(WEDGED_SUITE)
+    tasks = load_suite(str(tmp_path / "suite.yaml"))
+    results = []
+    with failing_first(0) as server:
+        settings = EvalSettings(model=ModelSettings(base_url=server.base_url), infra_retries=0)
+        backend = LocalBackend(settings, workers=2, grace_seconds=2)
+        t0 = time.monotonic()
+        backend.run([EpisodeSpec(t, 1, tmp_path / "out") for t in tasks], results.append)
+        elapsed = time.monotonic() - t0
+    by = {r.task: r for r in results}
+    assert sorted(by) == ["pizza-1", "pizza-2", "wedged"] and len(results) == 3
+    assert (by["wedged"].error_kind, by["wedged"].outcome) == ("infra", "max_time")
+    assert "did not finish within 3 s" in by["wedged"].error
+    assert by["pizza-1"].success and by["pizza-2"].success
+    assert elapsed < 120

@@ -8,7 +8,10 @@ for all its episodes (a fresh context per episode) and takes the next episode
 as soon as it is free; nothing is shared between workers but the results
 folder, and only the driver process writes ``results.jsonl``.
 
-Workers die with the driver (``PR_SET_PDEATHSIG`` on Linux): after a SIGKILL
+An episode still running past its deadline (its time limit for every attempt,
+plus a grace) is presumed wedged (a hung browser): the pool is stopped, that
+episode reported as an infrastructure error, and the unfinished ones run on in
+a new pool. Workers die with the driver (``PR_SET_PDEATHSIG`` on Linux): after a SIGKILL
 of ``guiagent eval`` no orphan keeps writing into an episode folder that
 ``--resume`` is about to run again.
 """
@@ -20,9 +23,10 @@ import multiprocessing
 import os
 import signal
 import sys
+import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from typing import Protocol
+from typing import Any, Protocol
 
 from .episode import EpisodeResult, EpisodeSpec, EvalSettings, Worker, run_episode
 
@@ -40,9 +44,12 @@ class Backend(Protocol):
 class LocalBackend:
     """``workers`` episodes at a time on this machine: in this process for 1, else in worker processes."""
 
-    def __init__(self, settings: EvalSettings, workers: int = 1) -> None:
+    def __init__(self, settings: EvalSettings, workers: int = 1, *,
+                 grace_seconds: float = 60.0) -> None:
         self.settings = settings
         self.workers = max(1, workers)
+        #: Beyond the time limits, how long a worker may take before it is presumed wedged.
+        self.grace_seconds = grace_seconds
 
     def run(self, specs: list[EpisodeSpec], on_result: ResultCallback) -> None:
         """Run the episodes; Ctrl-C stops the workers (finished episodes are already reported)."""
@@ -62,21 +69,59 @@ class LocalBackend:
             worker.close()
 
     def _run_pool(self, specs: list[EpisodeSpec], on_result: ResultCallback) -> None:
-        pool = ProcessPoolExecutor(max_workers=min(self.workers, len(specs)),
-                                   mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_init_worker, initargs=(self.settings,))
-        pending: dict[Future[EpisodeResult], EpisodeSpec] = {}
+        remaining = list(specs)
+        while remaining:  # a new pool after wedged episodes were stopped
+            remaining = self._pool_round(remaining, on_result)
+
+    def deadline_seconds(self, spec: EpisodeSpec) -> float:
+        """How long an episode may run before its worker is presumed wedged and stopped:
+        every attempt's time limit, plus a grace for start-up and checks (as the Ray backend)."""
+        limit = spec.task.time_limit or self.settings.time_limit
+        return limit * (self.settings.infra_retries + 1) + self.grace_seconds
+
+    def _pool_round(self, specs: list[EpisodeSpec], on_result: ResultCallback) -> list[EpisodeSpec]:
+        """Run specs in one pool; if some overrun their deadline, stop the pool and return the
+        unfinished ones (a worker cannot be killed alone without breaking the pool)."""
+        context = multiprocessing.get_context("spawn")
+        started_queue = context.Queue()
+        pool = ProcessPoolExecutor(max_workers=min(self.workers, len(specs)), mp_context=context,
+                                   initializer=_init_worker, initargs=(self.settings, started_queue))
+        started: dict[str, float] = {}  # episode name -> when its worker began it
         try:
             pending = {pool.submit(_run_in_worker, spec): spec for spec in specs}
             while pending:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                done, _ = wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)
                 for future in done:
                     spec = pending.pop(future)
                     on_result(_result_of(future, spec))
+                while not started_queue.empty():
+                    name, _ = started_queue.get_nowait()
+                    started[name] = time.monotonic()
+                now = time.monotonic()
+                overdue = [f for f, spec in pending.items() if spec.name in started
+                           and now - started[spec.name] > self.deadline_seconds(spec)]
+                if overdue:
+                    for future in overdue:
+                        spec = pending.pop(future)
+                        on_result(_overdue_result(spec, self.deadline_seconds(spec)))
+                    _stop_pool(pool)
+                    return list(pending.values())
         except BaseException:
             _stop_pool(pool)
             raise
+        finally:
+            started_queue.close()
         pool.shutdown(wait=True)
+        return []
+
+
+def _overdue_result(spec: EpisodeSpec, seconds: float) -> EpisodeResult:
+    return EpisodeResult(task=spec.task.id, repeat=spec.repeat, success=False, outcome="max_time",
+                         error_kind="infra", category="infra", tags=spec.task.tags,
+                         seconds=round(seconds, 3), run_dir=str(spec.episode_dir.relative_to(
+                             spec.out_dir) / "run"),
+                         error=f"the episode did not finish within {seconds:.0f} s (its time limit "
+                               "for every attempt, plus a grace); its worker was stopped")
 
 
 def _result_of(future: Future[EpisodeResult], spec: EpisodeSpec) -> EpisodeResult:
@@ -101,11 +146,13 @@ def _stop_pool(pool: ProcessPoolExecutor) -> None:
 
 
 _WORKER: Worker | None = None
+_STARTED: Any = None
 
 
-def _init_worker(settings: EvalSettings) -> None:
+def _init_worker(settings: EvalSettings, started: Any = None) -> None:
     """Worker process start: die with the driver, leave Ctrl-C to it, keep one browser."""
-    global _WORKER
+    global _WORKER, _STARTED
+    _STARTED = started
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     die_with_parent()
     _WORKER = Worker(settings)
@@ -114,6 +161,8 @@ def _init_worker(settings: EvalSettings) -> None:
 
 def _run_in_worker(spec: EpisodeSpec) -> EpisodeResult:
     assert _WORKER is not None, "worker not initialised"
+    if _STARTED is not None:
+        _STARTED.put((spec.name, os.getpid()))
     return run_episode(spec, _WORKER)
 
 
