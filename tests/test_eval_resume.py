@@ -107,3 +107,34 @@ def test_resume_after_sigkill(tmp_path):
     for r in after:
         assert json.loads((out / r["run_dir"] / "run.json").read_text())["outcome"] in ("done", "failed")
     assert os.path.exists(out / "report.html")
+
+
+def test_ctrl_c_stops_and_resume_finishes(tmp_path):
+    tab = glm_answer("key(keys='tab')")
+    suite = tmp_path / "suite.yaml"
+    suite.write_text(SUITE)
+    out = tmp_path / "out"
+    with plan_server({"Press tab": [tab, tab, glm_answer("DONE()")], "pizza": [glm_answer("FAIL()")]},
+                     delay=0.3) as server:
+        args = [GUIAGENT, "eval", str(suite), "--model-url", server.base_url, "--repeat", "2",
+                "--out", str(out)]
+        proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        try:
+            wait_for(lambda: len(lines(out / "results.jsonl")) >= 1 or proc.poll() is not None, 180,
+                     "a finished episode")
+            assert proc.poll() is None, "the suite finished before Ctrl-C"
+            proc.send_signal(signal.SIGINT)
+            _, stderr = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        assert proc.returncode == 130, stderr
+        assert "run again with --resume" in stderr and "Traceback" not in stderr
+        before = lines(out / "results.jsonl")
+        assert 1 <= len(before) < 4
+        resumed = subprocess.run([*args, "--resume"], capture_output=True, text=True, timeout=300)
+        assert resumed.returncode == 0, resumed.stderr
+    after = lines(out / "results.jsonl")
+    assert sorted((r["task"], r["repeat"]) for r in after) == [
+        ("no-pizza", 1), ("no-pizza", 2), ("tab-along", 1), ("tab-along", 2)]
+    assert after[:len(before)] == before
