@@ -70,6 +70,9 @@
       return e ? norm(Array.from(e.childNodes).filter((n) => n.nodeType === 3).map((n) => n.textContent).join(" ")) : "";
     }
     const target = closest(e);
+    // Clicking into a text field (or its label) only focuses it: nothing is pressed.
+    if (target && (isTextEntry(target) || (target.tagName === "LABEL" && target.control &&
+                                           isTextEntry(target.control)))) return "";
     if (target) {
       let text = nameOf(target);
       if (target.tagName === "LABEL" && target.control) text += " " + nameOf(target.control);

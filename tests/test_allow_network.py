@@ -201,3 +201,43 @@ def test_skill_run_guards_agent_steps(tmp_path, two_hosts):
     assert f"did not open http://localhost:{forbidden.port}/redirected-302" in server.requests[1].text
     assert "needs a person's confirmation" in server.requests[2].text
     assert "Stay on these sites: 127.0.0.1:" in server.requests[0].text
+
+
+def test_proxy_refuses_before_connecting_and_forwards_one_request_per_connection(two_hosts):
+    """The proxy alone, spoken to like Chromium does: CONNECT and absolute-form requests."""
+    import socket
+
+    from guiagent.allowlist import AllowList
+    from guiagent.drivers.allow_proxy import AllowListProxy
+
+    site, forbidden = two_hosts
+
+    def ask(proxy, raw):
+        with socket.create_connection(("127.0.0.1", proxy.port), timeout=10) as sock:
+            sock.sendall(raw)
+            data = b""
+            while chunk := sock.recv(65536):
+                data += chunk
+                if raw.startswith(b"CONNECT") and b"\r\n\r\n" in data:
+                    break
+        return data
+
+    with AllowListProxy(AllowList([f"127.0.0.1:{site.port}"])) as proxy:
+        refused = [
+            ask(proxy, f"CONNECT localhost:{forbidden.port} HTTP/1.1\r\n\r\n".encode()),
+            ask(proxy, f"GET http://localhost:{forbidden.port}/x?pw=1 HTTP/1.1\r\n"
+                       f"Host: localhost:{forbidden.port}\r\n\r\n".encode()),
+            ask(proxy, f"POST http://127.0.0.1:{forbidden.port}/y HTTP/1.1\r\nHost: x\r\n"
+                       f"Content-Length: 3\r\n\r\nabc".encode()),
+        ]
+        allowed = ask(proxy, f"GET http://127.0.0.1:{site.port}/ HTTP/1.1\r\nHost: "
+                             f"127.0.0.1:{site.port}\r\nConnection: keep-alive\r\n"
+                             f"Proxy-Connection: keep-alive\r\n\r\n".encode())
+        blocked = [str(b) for b in proxy.take_blocked()]
+    assert all(r.startswith(b"HTTP/1.1 403 ") for r in refused)
+    assert forbidden.hits == []
+    assert blocked == [f"https://localhost:{forbidden.port}", f"http://localhost:{forbidden.port}/x",
+                       f"http://127.0.0.1:{forbidden.port}/y"]
+    head = allowed.split(b"\r\n\r\n")[0].lower()
+    assert allowed.startswith(b"HTTP/1.") and b"connection: close" in head
+    assert b"Allowed site" in allowed and site.hits[-1] == f"GET 127.0.0.1:{site.port}/"

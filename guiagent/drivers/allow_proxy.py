@@ -285,8 +285,10 @@ def _pipe(client: socket.socket, upstream: socket.socket, *, rewrite_response: b
                 if not data:
                     sel.unregister(source)
                     open_sides -= 1
-                    if source is upstream:
-                        return  # the response is complete; the browser's side is done too
+                    if source is upstream or rewrite_response:
+                        # The response is complete, or the browser hung up on a forwarded
+                        # request: nothing more can usefully pass either way.
+                        return
                     try:
                         sink.shutdown(socket.SHUT_WR)
                     except OSError:
