@@ -97,7 +97,10 @@ def measure(n: int, prefer: str = "scrot") -> tuple[list[dict[str, object]], str
         tool, capture = baseline_capture(env, Path(tmp), prefer)
         fast = DesktopDriver(display=sandbox.display, backend="pyautogui")
         proc = DesktopDriver(display=sandbox.display, backend="xdotool")
-        with fast, proc:
+        # The cost of asking X who would take the input (focus, window at the point).
+        unchecked = DesktopDriver(display=sandbox.display, backend="pyautogui",
+                                  check_input=False)
+        with fast, proc, unchecked:
             frame = fast.observe().frame
             click = LeftClick(start_box=Point(x=500, y=600))
             key = Key(keys="escape")
@@ -116,9 +119,13 @@ def measure(n: int, prefer: str = "scrot") -> tuple[list[dict[str, object]], str
                 "tool process (PNG)", capture)
             add("click", "pyautogui backend", lambda: fast.act(click, frame), base_click,
                 lambda: shell("xdotool mousemove 640 432 click 1", env))
+            add("click", "pyautogui, no input check", lambda: unchecked.act(click, frame),
+                base_click, lambda: shell("xdotool mousemove 640 432 click 1", env))
             add("click", "xdotool backend", lambda: proc.act(click, frame), base_click,
                 lambda: shell("xdotool mousemove 640 432 click 1", env))
             add("key", "pyautogui backend", lambda: fast.act(key, frame),
+                "sh: xdotool key", lambda: shell("xdotool key Escape", env))
+            add("key", "pyautogui, no input check", lambda: unchecked.act(key, frame),
                 "sh: xdotool key", lambda: shell("xdotool key Escape", env))
             add("key", "xdotool backend", lambda: proc.act(key, frame),
                 "sh: xdotool key", lambda: shell("xdotool key Escape", env))

@@ -63,6 +63,7 @@ def test_fill_web_form_fills_the_sandbox_contact_form(sandbox, tmp_path):
                            {"record": RECORD, "submit": "Send message", "expect": "Thank you"},
                            run_dir=tmp_path / "run")
     assert result.outcome == "done", result.error
+    assert result.steps[-1].extra.get("verify") == "ok"  # the confirmation, read back at the end
     rows = sandbox.submissions("contact")
     assert len(rows) == 1
     assert rows[0]["data"] == {

@@ -35,6 +35,7 @@ class InputTargets:
     def __init__(self, display: str) -> None:
         self.display = display
         self._conn: Any = None
+        self._classes: dict[int, str] = {}  # window id -> its client's WM_CLASS (ids are not reused soon)
 
     def _x(self) -> Any:
         if self._conn is None:
@@ -76,10 +77,14 @@ class InputTargets:
         try:
             if window.get_attributes().map_state != X.IsViewable:
                 return None
+            if window.id in self._classes:  # the walk up is the costly part: once per window
+                return self._classes[window.id]
+            start = window.id
             while window.id != root.id:
                 wm_class = window.get_wm_class()
                 if wm_class:
-                    return wm_class[-1] or wm_class[0]
+                    self._classes[start] = wm_class[-1] or wm_class[0]
+                    return self._classes[start]
                 window = window.query_tree().parent
         except Exception:  # noqa: BLE001 - the window went away meanwhile: nobody has focus
             return None
