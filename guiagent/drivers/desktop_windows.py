@@ -303,6 +303,9 @@ def wait_for_app_window(
             except (_WindowGone, xerror.BadWindow, xerror.BadDrawable, xerror.BadMatch):
                 wait.check_time()
                 time.sleep(POLL_SECONDS)
+            except (xerror.ConnectionClosedError, OSError) as exc:
+                raise DriverError(f"lost the X display {display} while waiting for "
+                                  f"{wait.stage}: {exc}") from exc
 
 
 class _Wait:
