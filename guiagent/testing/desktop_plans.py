@@ -62,14 +62,14 @@ class ClickText:
 
 @dataclass(frozen=True)
 class Finish:
-    """End the episode once ``when`` is read on screen and ``gone`` no longer is.
+    """End the episode once ``title`` is in the title bar and ``gone`` is no longer on screen.
 
     A person says "done" when the saved document's name is in the title bar, or
     the "Keep current format" dialog has closed, not the moment they pressed Enter.
     """
 
     call: str = "DONE()"
-    when: tuple[str, ...] = ()
+    title: str | None = None
     gone: tuple[str, ...] = ()
 
 
@@ -100,6 +100,44 @@ def find_phrase(image: Image.Image, text: str, exclude: Iterable[str] = ()
     return None
 
 
+#: Openbox's title bar on a 720-pixel-high screen; white text on a blue gradient.
+TITLE_BAR_HEIGHT = 18
+_TITLE_THRESHOLDS = (220, 200)
+
+
+def title_bar_readings(image: Image.Image) -> list[str]:
+    """The window title as OCR reads it: the bright text alone, enlarged, dark on light.
+
+    The general passes lose white text on the gradient of the title bar, which is
+    where a person looks to see that a document was saved under its new name.
+    """
+    from ..skills.ocr import _tesseract
+
+    pytesseract = _tesseract()
+    height = max(8, round(TITLE_BAR_HEIGHT * image.height / 720))
+    strip = image.convert("L").crop((0, 0, image.width, height))
+    readings = []
+    for threshold in _TITLE_THRESHOLDS:
+        bw = strip.point(lambda v, t=threshold: 0 if v > t else 255)
+        bw = bw.resize((bw.width * 3, bw.height * 3), Image.Resampling.LANCZOS)
+        readings.append(pytesseract.image_to_string(bw, config="--psm 7").strip())
+    return readings
+
+
+def title_shows(image: Image.Image, text: str, threshold: float = 0.8) -> bool:
+    """True when the title bar reads ``text`` (fuzzily: OCR mixes up l, I and 1)."""
+    from difflib import SequenceMatcher
+
+    want = text.casefold()
+    for reading in title_bar_readings(image):
+        got = reading.casefold()
+        for start in range(max(1, len(got) - len(want) + 1)):
+            window = got[start:start + len(want)]
+            if SequenceMatcher(None, window, want).ratio() >= threshold:
+                return True
+    return False
+
+
 def on_screen(image: Image.Image, words: tuple[str, ...]) -> bool:
     """True when every phrase of ``words`` is read somewhere on screen."""
     return all(find_phrase(image, w) is not None for w in words)
@@ -125,14 +163,14 @@ def save_as(filename: str) -> list[Step]:
     suffix = f"{dot}{suffix}".lower()
     steps: list[Step] = [Press("ctrl+shift+s"), Press("ctrl+a", when=("File name",))]
     if suffix not in _SAVE_TYPES:
-        return steps + [Type(filename), Press("enter"), Finish(when=(filename,))]
+        return steps + [Type(filename), Press("enter"), Finish(title=filename)]
     return steps + [
         Type(stem), Press("tab"), Press("alt+down"),
         ClickText(_SAVE_TYPES[suffix], note=f"{_SAVE_TYPES[suffix]} in the file type list",
                   exclude=("template", "macro")),
         Press("enter", when=("File name",)),
         Press("enter", when=("Use", "ODF")),
-        Finish(when=(filename,), gone=("Use", "ODF")),
+        Finish(title=filename, gone=("Use", "ODF")),
     ]
 
 
@@ -297,7 +335,11 @@ class DesktopPolicy:
             if waits >= self.max_waits:
                 return answer("FAIL()", f"{' '.join(step.gone)} does not go away.", False)
             return answer("WAIT()", f"I wait for {' '.join(step.gone)} to close.", False)
-        if isinstance(step, Press | Finish) and step.when and not on_screen(image, step.when):
+        if isinstance(step, Finish) and step.title and not title_shows(image, step.title):
+            if waits >= self.max_waits:
+                return answer("FAIL()", f"the title bar never showed {step.title}.", False)
+            return answer("WAIT()", f"I wait for the title bar to show {step.title}.", False)
+        if isinstance(step, Press) and step.when and not on_screen(image, step.when):
             if waits >= self.max_waits:
                 return answer("FAIL()", f"{' '.join(step.when)} never appeared.", False)
             return answer("WAIT()", f"I wait for {' '.join(step.when)} to appear.", False)
