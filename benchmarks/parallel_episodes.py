@@ -8,10 +8,16 @@ Each episode opens ``{sandbox}/contact``, clicks twice and says DONE (3 model
 calls), and is checked (a ``url`` and a ``dom`` check) like a suite task.
 
 * episodes/minute: episodes / wall time of the whole backend run, worker
-  start-up included;
+  start-up included; "steady" episodes/minute: workers / median episode time, what
+  the workers give once started (start-up weighs heavily when each worker runs few
+  episodes); mean concurrency: the episodes' summed time / wall time (about the number
+  of workers when nothing serialises episodes);
 * framework time per step: (an episode's wall time - its model time) / steps,
   median over episodes: everything but the model, with episode start and
   checks spread over the steps;
+* CPU seconds per episode: this process's and its reaped children's CPU time over the
+  run, per episode (the browsers' included): with C cores, C * 60 / this is the most
+  episodes per minute the machine can give, however many workers;
 * memory per browser episode: the peak proportional set size (PSS, shared
   pages split fairly) of this process's children while N episodes run,
   divided by N (a worker process, its Chromium and the episode's sandbox).
@@ -29,6 +35,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import tempfile
 import threading
@@ -57,6 +64,12 @@ def responder(delay: float):
             call = "DONE()"
         return Reply(content=glm_answer(call, explanation="Next step."), delay=delay)
     return answer
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and its finished children (worker processes, their browsers)."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def _children(pid: int) -> list[int]:
@@ -112,9 +125,12 @@ def run_once(workers: int, episodes: int, settings: EvalSettings, backend_name: 
         results = []
         sampler = MemorySampler()
         sampler.start()
-        t0 = time.perf_counter()
+        cpu0 = _cpu_seconds()
+        load0 = os.getloadavg()[0]
+        t0, start_epoch = time.perf_counter(), time.time()
         backend.run(specs, results.append)
         wall = time.perf_counter() - t0
+        cpu = _cpu_seconds() - cpu0
         sampler.stop.set()
         sampler.join()
     per_step = [(r.seconds - (r.steps * delay)) / r.steps for r in results if r.steps]
@@ -126,7 +142,15 @@ def run_once(workers: int, episodes: int, settings: EvalSettings, backend_name: 
         "episodes_per_minute": round(len(results) / wall * 60, 2),
         "framework_seconds_per_step_median": round(statistics.median(per_step), 3) if per_step else None,
         "episode_seconds_median": round(statistics.median(r.seconds for r in results), 2),
+        # episodes running at once, on average: ~workers when nothing serialises them
+        "mean_concurrent_episodes": round(sum(r.seconds for r in results) / wall, 2),
+        # what the workers give once started: workers / median episode time
+        "steady_episodes_per_minute": round(
+            workers / statistics.median(r.seconds for r in results) * 60, 2),
+        "first_result_seconds": round(min(r.finished_at for r in results) - start_epoch, 2),
         "memory_mb_per_episode": round(sampler.peak_kb / 1024 / workers, 1) if workers else None,
+        "cpu_seconds_per_episode": round(cpu / len(results), 2),
+        "load_average_before": round(load0, 1), "cpus": os.cpu_count(),
     }
 
 
@@ -148,12 +172,17 @@ def main() -> None:
             rows.append(row)
             print(json.dumps(row), flush=True)
     base = rows[0]["episodes_per_minute"]
+    steady = rows[0]["steady_episodes_per_minute"]
     print(f"\n{'workers':>7} {'episodes':>8} {'ok':>3} {'wall s':>7} {'ep/min':>7} {'speed-up':>8} "
-          f"{'fw s/step':>9} {'MB/episode':>10}")
+          f"{'steady':>7} {'speed-up':>8} {'concur':>6} "
+          f"{'fw s/step':>9} {'MB/episode':>10} {'CPU s/ep':>8} {'load':>5}")
     for row in rows:
         print(f"{row['workers']:>7} {row['episodes']:>8} {row['succeeded']:>3} {row['wall_seconds']:>7} "
               f"{row['episodes_per_minute']:>7} {row['episodes_per_minute'] / base:>8.2f} "
-              f"{row['framework_seconds_per_step_median']:>9} {row['memory_mb_per_episode']:>10}")
+              f"{row['steady_episodes_per_minute']:>7} {row['steady_episodes_per_minute'] / steady:>8.2f} "
+              f"{row['mean_concurrent_episodes']:>6} "
+              f"{row['framework_seconds_per_step_median']:>9} {row['memory_mb_per_episode']:>10} "
+              f"{row['cpu_seconds_per_episode']:>8} {row['load_average_before']:>5}")
     if args.json:
         args.json.write_text(json.dumps({"delay": args.delay, "backend": args.backend, "rows": rows},
                                         indent=2))

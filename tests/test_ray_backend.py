@@ -22,7 +22,9 @@ from guiagent.model import ModelSettings
 from guiagent.testing.miniwob_policy import MiniwobPolicy
 from guiagent.testing.model_server import GlmModelServer
 
-pytestmark = pytest.mark.browser
+# Ray's node start-up may drop Popen handles of processes it keeps running (a ResourceWarning
+# when collected): Ray's business, not a leak of ours, and only GC timing decides when it shows.
+pytestmark = [pytest.mark.browser, pytest.mark.filterwarnings("ignore::ResourceWarning")]
 
 TASKS = ["click-button", "click-color", "click-checkboxes"]
 
