@@ -9,7 +9,8 @@ scheduler: placement, node failure and transport are Ray's.
 
 Workers share no disk with the driver. What an episode needs from the suite's
 folder (files its tasks ``copy`` or place on a desktop, Python modules beside
-the suite file) travels to the actor once per suite as an archive; what the
+the suite file) travels to the actor once per suite as an archive, and so do
+the contents of ``--policy`` and ``--secrets-file``; what the
 episode produced (its folder: run log, screenshots, report, work files,
 sandbox database) comes back as an archive in the result and is unpacked
 under the driver's ``--out`` with :func:`~guiagent.eval.run_archive.unpack_folder`
@@ -108,9 +109,17 @@ def _folder_key(task: Task) -> str:
 class EpisodeActor:
     """One Ray worker: a browser kept across episodes, a scratch folder, the suite's files."""
 
-    def __init__(self, settings: EvalSettings, suites: dict[str, bytes]) -> None:
-        self.worker = Worker(settings)
+    def __init__(self, settings: EvalSettings, suites: dict[str, bytes],
+                 setting_files: dict[str, bytes] | None = None) -> None:
         self.scratch = Path(tempfile.mkdtemp(prefix="guiagent-ray-"))
+        updates = {}
+        for name, data in (setting_files or {}).items():  # --policy, --secrets-file: private copies
+            path = self.scratch / f"{name}.setting"
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+            updates[name] = path
+        self.worker = Worker(settings.model_copy(update=updates))
         self.suites: dict[str, Path] = {}
         for key, data in suites.items():
             self.suites[key] = unpack_folder(data, self.scratch / "suites" / key)
@@ -180,10 +189,11 @@ class RayBackend:
         actor_class = ray.remote(EpisodeActor).options(
             num_cpus=self.cpus_per_worker, scheduling_strategy="SPREAD", max_concurrency=1)
         suites = ray.put(pack_suite([s.task for s in specs]))
+        setting_files = ray.put(self._setting_files())
         self._actors = []
 
         def new_actor() -> Any:
-            actor = actor_class.remote(self.settings, suites)
+            actor = actor_class.remote(self.settings, suites, setting_files)
             self._actors.append(actor)
             return actor
 
@@ -215,6 +225,19 @@ class RayBackend:
             self._close_actors()
             if started:
                 ray.shutdown()
+
+    def _setting_files(self) -> dict[str, bytes]:
+        """The driver's --policy and --secrets-file contents: the workers have no such files."""
+        out = {}
+        for name in ("policy", "secrets_file"):
+            path = getattr(self.settings, name)
+            if path is not None:
+                try:
+                    out[name] = Path(path).read_bytes()
+                except OSError as exc:
+                    raise ConfigError(f"cannot read --{name.replace('_', '-')} {path}: "
+                                      f"{exc.strerror}") from exc
+        return out
 
     def _deadline(self, spec: EpisodeSpec) -> float:
         """When an episode is overdue: every attempt's time limit, plus a grace for start and checks."""
