@@ -185,3 +185,26 @@ def test_suite_modules_travel_and_a_wedged_episode_is_stopped(tmp_path, settings
     assert done.checks[0].found == "helpers.py ran on the worker"
     record = json.loads((tmp_path / "out" / done.run_dir / "run.json").read_text())
     assert record["task"] == "Report done (from helpers.py on the worker)."
+
+
+def test_policy_and_secrets_files_reach_the_worker_as_private_copies(tmp_path, settings):
+    """Workers share no disk: the driver reads --policy/--secrets-file, each actor writes its own copy."""
+    from guiagent.eval.ray_backend import EpisodeActor, RayBackend
+
+    policy, secrets = tmp_path / "policy.yaml", tmp_path / "secrets.env"
+    policy.write_text("deny_keys: [ctrl+q]\n")
+    secrets.write_text("PIN=4242\n")
+    backend = RayBackend(settings.model_copy(update={"policy": policy, "secrets_file": secrets}))
+    shipped = backend._setting_files()
+    actor = EpisodeActor(settings, {}, shipped)  # what a Ray worker builds from them
+    try:
+        copy = actor.worker.settings.policy
+        assert copy != policy and copy.read_text() == "deny_keys: [ctrl+q]\n"
+        assert actor.worker.settings.secrets_file.read_text() == "PIN=4242\n"
+        assert copy.stat().st_mode & 0o777 == 0o600
+    finally:
+        actor.close()
+    assert not copy.exists()
+    missing = RayBackend(settings.model_copy(update={"policy": tmp_path / "nope.yaml"}))
+    with pytest.raises(ConfigError, match="cannot read --policy"):
+        missing._setting_files()

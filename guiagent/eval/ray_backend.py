@@ -185,11 +185,12 @@ class RayBackend:
         if not specs:
             return
         ray = self.ray
+        files = self._setting_files()  # before Ray starts: a missing file is a config error
         started = self._connect()
         actor_class = ray.remote(EpisodeActor).options(
             num_cpus=self.cpus_per_worker, scheduling_strategy="SPREAD", max_concurrency=1)
         suites = ray.put(pack_suite([s.task for s in specs]))
-        setting_files = ray.put(self._setting_files())
+        setting_files = ray.put(files)
         self._actors = []
 
         def new_actor() -> Any:
