@@ -27,6 +27,7 @@ it sees the page's DOM but not its JavaScript, so a page cannot patch
 from __future__ import annotations
 
 import json
+import weakref
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -144,31 +145,55 @@ def _descends(frame: Any, ancestor: Any) -> bool:
     return False
 
 
+@dataclass
+class _World:
+    """A CDP session on a page or frame and the isolated world last made in it."""
+
+    session: Any
+    frame_id: str
+    context_id: int | None = None
+
+
+_WORLDS: weakref.WeakKeyDictionary[Any, _World] = weakref.WeakKeyDictionary()
+
+
 def _evaluate(page: Any, frame: Any, args: dict) -> dict | None:
-    """Run the describing script in an isolated world of ``frame``; None when it cannot run."""
-    try:
-        target = page if frame == page.main_frame else frame  # a frame: an out-of-process one
-        session = page.context.new_cdp_session(target)
-    except Exception:  # noqa: BLE001 - not Chromium, or a cross-origin frame in the page's process
-        return _evaluate_in_page_world(frame, args)
-    try:
-        tree = session.send("Page.getFrameTree")
-        world = session.send("Page.createIsolatedWorld", {
-            "frameId": tree["frameTree"]["frame"]["id"], "worldName": WORLD})
-        result = session.send("Runtime.evaluate", {
-            "expression": f"({DESCRIBE_JS})({json.dumps(args)})",
-            "contextId": world["executionContextId"], "returnByValue": True})
+    """Run the describing script in an isolated world of ``frame``; None when it cannot run.
+
+    The session and the world are kept between calls (one round trip per call); a
+    world gone with its document, or a session gone with its page, is made again.
+    """
+    target = page if frame == page.main_frame else frame  # a frame: an out-of-process one
+    for attempt in range(2):
+        try:
+            world = _world(page, target, fresh=attempt > 0)
+        except Exception:  # noqa: BLE001 - not Chromium, or a cross-origin frame in the page's process
+            return _evaluate_in_page_world(frame, args)
+        try:
+            if world.context_id is None:
+                made = world.session.send("Page.createIsolatedWorld", {
+                    "frameId": world.frame_id, "worldName": WORLD})
+                world.context_id = made["executionContextId"]
+            result = world.session.send("Runtime.evaluate", {
+                "expression": f"({DESCRIBE_JS})({json.dumps(args)})",
+                "contextId": world.context_id, "returnByValue": True})
+        except Exception:  # noqa: BLE001 - the world or the session is gone: make them again
+            _WORLDS.pop(target, None)
+            continue
         if "exceptionDetails" in result:
             return None
         value = result.get("result", {}).get("value")
         return value if isinstance(value, dict) else None
-    except Exception:  # noqa: BLE001 - a page in mid-navigation has no answer
-        return None
-    finally:
-        try:
-            session.detach()
-        except Exception:  # noqa: BLE001,S110 - already gone with its page
-            pass
+    return None
+
+
+def _world(page: Any, target: Any, *, fresh: bool) -> _World:
+    world = None if fresh else _WORLDS.get(target)
+    if world is None:
+        session = page.context.new_cdp_session(target)
+        tree = session.send("Page.getFrameTree")
+        world = _WORLDS[target] = _World(session, tree["frameTree"]["frame"]["id"])
+    return world
 
 
 def _evaluate_in_page_world(frame: Any, args: dict) -> dict | None:
