@@ -113,3 +113,16 @@ def test_bad_suite_file_and_unreachable_server_exit_2(tmp_path, standin):
     url = f"http://127.0.0.1:{free_port()}/v1"
     result = CliRunner().invoke(app, ["eval", str(EXAMPLE), "--model-url", url, "--out", str(tmp_path / "o")])
     assert result.exit_code == 2 and "unreachable" in result.output
+
+
+@pytest.mark.browser
+def test_allow_domain_keeps_the_episode_on_its_sandbox(tmp_path, standin):
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["eval", str(EXAMPLE), "--task", "contact-basic", "--model-url",
+                                      standin.base_url, "--allow-domain", "example.org", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    (r,) = read_results(out).values()
+    assert r["success"], r
+    run = json.loads((out / r["run_dir"] / "run.json").read_text())
+    allowed = run["driver"]["allow_domains"]
+    assert allowed[0] == "example.org" and allowed[1].startswith("127.0.0.1:")

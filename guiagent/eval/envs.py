@@ -109,8 +109,11 @@ class BrowserEnv:
 
     def __init__(self, browser: WorkerBrowser, *, viewport: str = "1280x720",
                  image_format: str = "jpeg", jpeg_quality: int = 85,
-                 pristine_db: Path | None = None) -> None:
+                 pristine_db: Path | None = None, allow_domains: list[str] | None = None) -> None:
         self.browser = browser
+        #: Hosts the episode's browser may reach (the sandbox is added); empty: any. With an
+        #: allow list the episode gets a browser of its own behind the filtering proxy.
+        self.allow_domains = list(allow_domains or [])
         #: A worker's copy of a freshly created sandbox database: copying it is much cheaper
         #: than creating and seeding one per episode (SQLite commits wait for the disk).
         self.pristine_db = pristine_db
@@ -141,7 +144,12 @@ class BrowserEnv:
         # A task may ask for its own page size and pixel density (MiniWoB++: a 160x210 area at 3x).
         viewport = ctx.task.extra.get("viewport") or self.viewport
         scale = float(ctx.task.extra.get("device_scale_factor") or 1.0)
-        self.driver = PlaywrightDriver(None, viewport=viewport, browser=self.browser.get(),
+        domains = self.allow_domains
+        if domains and ctx.sandbox_url:
+            domains = [*domains, ctx.sandbox_url.split("://", 1)[1]]
+        ctx.extra["allow_domains"] = domains
+        self.driver = PlaywrightDriver(None, viewport=viewport, allow_domains=domains,
+                                       browser=None if domains else self.browser.get(),
                                        device_scale_factor=scale,
                                        screenshot_scale="device" if scale != 1.0 else "css",
                                        image_format=self.image_format,

@@ -140,7 +140,8 @@ class Worker:
         s = self.settings
         return BrowserEnv(self.browser, viewport=s.viewport, image_format=s.image_format,
                           jpeg_quality=s.jpeg_quality,
-                          pristine_db=Path(self._scratch.name) / "pristine.sqlite3")
+                          pristine_db=Path(self._scratch.name) / "pristine.sqlite3",
+                          allow_domains=s.allow_domains)
 
     def close(self) -> None:
         """Close the worker's browser and delete its scratch files."""
@@ -278,7 +279,8 @@ def _agent(driver: Any, ctx: EpisodeContext, worker: Worker, agent_cls: Any, con
     limit = ctx.task.time_limit or s.time_limit
     model = s.model.model_copy(update={"timeout": min(s.model.timeout, limit)})
 
-    driver, guards, tips = apply_safety(driver, s.tips, policy=s.policy, allow_domains=s.allow_domains,
+    allow = ctx.extra.get("allow_domains") or s.allow_domains  # the env adds its sandbox
+    driver, guards, tips = apply_safety(driver, s.tips, policy=s.policy, allow_domains=allow,
                                         interactive=False, secrets=s.secrets,
                                         secrets_file=s.secrets_file)
     stop = s.stuck_stop_after
