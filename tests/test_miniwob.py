@@ -104,3 +104,18 @@ def test_cli_runs_miniwob_click_tasks_scored_by_reward(tmp_path):
     assert summary["episodes"] == 3 and summary["succeeded"] == 2
     assert (out / "report.html").is_file()
     assert (out / rows["click-link"]["run_dir"] / "report.html").is_file()
+
+
+def test_missing_miniwob_package_is_a_config_error_naming_the_extra(monkeypatch):
+    import importlib.util
+
+    from typer.testing import CliRunner
+
+    from guiagent.cli.main import app
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "miniwob" else real(name, *a))
+    result = CliRunner().invoke(app, ["eval", "miniwob", "--model-url", "http://127.0.0.1:9/v1"])
+    assert result.exit_code == 2
+    assert "pip install 'guiagent[miniwob]'" in result.output

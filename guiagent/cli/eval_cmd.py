@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from typer.core import TyperGroup
 
@@ -135,7 +136,7 @@ def run_suite(
         done = {(r.task, r.repeat) for r in read_results(out) if r.error_kind != "infra"} \
             if resume else set()
     except (GuiAgentError, ValueError) as exc:
-        err.print(f"[red]error:[/red] {exc}")
+        err.print(f"[red]error:[/red] {escape(str(exc))}")
         raise typer.Exit(EXIT_USAGE) from None
     specs = [EpisodeSpec(task=t, repeat=k, out_dir=out) for k in range(1, repeat + 1) for t in tasks
              if (t.id, k) not in done]
@@ -206,7 +207,7 @@ def compare(
     try:
         comparison = compare_results(a, b)
     except GuiAgentError as exc:
-        err.print(f"[red]error:[/red] {exc}")
+        err.print(f"[red]error:[/red] {escape(str(exc))}")
         raise typer.Exit(EXIT_USAGE) from None
     print_comparison(comparison, Console(highlight=False, soft_wrap=True))
     page = write_comparison(comparison, out or b / "compare.html")
