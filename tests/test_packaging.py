@@ -43,6 +43,7 @@ def test_wheel_holds_the_data_files(tmp_path):
         "guiagent/skills/bundled/fill_web_form.yaml",
         "guiagent/eval/templates/eval_report.html.j2",
         "guiagent/eval/suites/example.yaml",
+        "guiagent/eval/suites/web.yaml",
         "guiagent/eval/suites/office.yaml",
         "guiagent/eval/suites/office-files/budget.xlsx",
     }
