@@ -13,8 +13,9 @@ from PIL import Image
 
 from guiagent.eval.checks import load_file_options
 from guiagent.eval.tasks import load_suite
-from guiagent.testing import GlmModelServer, ModelRequest
-from guiagent.testing.desktop_plans import DesktopPolicy, Type, make_mistake, plan_for
+from guiagent.testing import ModelRequest, office_plans
+from guiagent.testing.desktop_plans import Type, make_mistake, plan_for
+from guiagent.testing.policy_server import MAX_WAITS, Policy, load_plans, normalise_task, policy_server
 
 GUIAGENT = str(Path(sys.executable).with_name("guiagent"))
 PLAN_OF = {"calc-table-xlsx": "calc-table", "calc-sum-formula": "calc-sum",
@@ -49,28 +50,28 @@ def test_the_plans_read_their_values_from_the_instruction():
     assert wrong[3] == "4"  # the first number is off by one
 
 
-def request(task: str, memory: object, index: int = 0) -> ModelRequest:
-    text = f"# Task\n{task}\n\n# History\nMemory:\n{json.dumps(memory)}"
+def request(task: str, history: list[str]) -> ModelRequest:
+    steps = "".join(f"step {i}: {h}\n" for i, h in enumerate(history, start=1))
+    text = f"# Task\n{task}\n\n# History\n{steps}Memory:\n[]"
     return ModelRequest(body={}, text=text, images=[Image.new("RGB", (1280, 720), "white")],
-                        image_mimes=["image/png"], index=index)
+                        image_mimes=["image/png"], index=0)
 
 
-def test_the_policy_keeps_its_place_in_the_model_memory():
+def test_the_policy_server_waits_for_what_a_desktop_step_needs():
     (memo,) = [t for t in load_suite("office") if t.id == "writer-append-memo"]
-    policy = DesktopPolicy()
-    first = policy(request(memo.instruction, []))
-    assert "key(keys='ctrl+end')" in first and '"step": 1' in first
-    third = policy(request(memo.instruction, [{"plan": "writer-append", "step": 2, "waits": 0}]))
+    policy = Policy(load_plans())
+    first = policy(request(memo.instruction, [])).content
+    assert "key(keys='ctrl+end')" in first and "(plan step 1 of 6)" in first
+    done = ["I press ctrl+end. (plan step 1 of 6)", "I press enter. (plan step 2 of 6)",
+            "I type it. (plan step 3 of 6)", "I press ctrl+s. (plan step 4 of 6)"]
+    third = policy(request(memo.instruction, done[:2])).content
     assert "type(content='Please lock all doors.')" in third
-    # ctrl+s, then Enter only once the keep-format dialog can be read: a blank screen means WAIT.
-    waiting = policy(request(memo.instruction, [{"plan": "writer-append", "step": 4, "waits": 0}]))
-    assert "WAIT()" in waiting and '"waits": 1' in waiting
-    gave_up = policy(request(memo.instruction, [{"plan": "writer-append", "step": 4, "waits": 12}]))
+    # Enter only once the keep-format dialog can be read: on a blank screen the model waits
+    # (not scroll, which would move the document), and gives up after MAX_WAITS.
+    waiting = policy(request(memo.instruction, done)).content
+    assert "WAIT()" in waiting and "plan step" not in waiting.split("</think>")[1]
+    gave_up = policy(request(memo.instruction, done + ["WAIT()"] * MAX_WAITS)).content
     assert "FAIL()" in gave_up
-    done = policy(request(memo.instruction, [{"plan": "writer-append", "step": 6, "waits": 0}]))
-    assert "DONE()" in done
-    sloppy = DesktopPolicy(wrong_tasks=frozenset({"writer-append"}))
-    assert "doors" not in sloppy(request(memo.instruction, [{"plan": "writer-append", "step": 2}]))
 
 
 @pytest.mark.desktop
@@ -78,8 +79,11 @@ def test_the_policy_keeps_its_place_in_the_model_memory():
 def test_office_tasks_end_to_end_scored_on_the_saved_files(tmp_path):
     """Two workers, real LibreOffice, the CLI: two tasks done right, one DONE with a wrong file."""
     out = tmp_path / "out"
-    policy = DesktopPolicy(wrong_tasks=frozenset({"writer-append"}))
-    with GlmModelServer(policy) as server:
+    plans = office_plans.plans()
+    (memo,) = [t for t in load_suite("office") if t.id == "writer-append-memo"]
+    plans[memo.instruction] = office_plans.intentions(  # this model types a sentence wrong
+        make_mistake(plan_for(memo.instruction).steps))
+    with policy_server({normalise_task(k): v for k, v in plans.items()}) as server:
         proc = subprocess.run(
             [GUIAGENT, "eval", "office", "--model-url", server.base_url, "--workers", "2",
              "--task", "writer-paragraph-odt", "--task", "calc-edit-budget",

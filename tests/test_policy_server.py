@@ -153,7 +153,9 @@ def test_cli_serves_until_stopped() -> None:
     try:
         line = proc.stdout.readline()
         url = re.search(r"(http://127\.0\.0\.1:\d+/v1)", line).group(1)
-        assert f"serving {len(suite_instructions())} task plans" in line
+        from guiagent.testing import office_plans  # the office suite's plans are served too
+
+        assert f"serving {len(suite_instructions()) + len(office_plans.plans())} task plans" in line
         with urllib.request.urlopen(url + "/models", timeout=10) as resp:
             assert json.load(resp)["data"][0]["id"]
     finally:

@@ -1,38 +1,27 @@
-"""A stand-in GLM-4.1V for LibreOffice tasks that looks at the screenshot it receives.
+"""How a person would do a LibreOffice task, read from its instruction: plans for the stand-in.
 
 Desktop evaluation tests need a model that really operates Calc and Writer:
-a constant script would pass whatever the screen showed. This policy reads
-the task text for what to do (the table, the numbers, the paragraphs, the file
-name), and reads each screenshot by OCR (tesseract, through
-:mod:`guiagent.skills.ocr`) for where to click and whether a dialog has opened
-yet; while the dialog it needs is not on screen it answers ``WAIT()`` as the
-model would, and ``FAIL()`` after too many waits. Its place in the plan
-travels in the model's own ``Memory`` list, which the agent sends back every
-step, so one server serves many parallel episodes without session state.
+a constant script would pass whatever the screen showed. :func:`plan_for`
+reads the task text for what to do (the table, the numbers, the paragraphs,
+the file name) and returns the steps; the screen is read only when a step is
+carried out (:mod:`.office_plans` hands the steps to the stand-in policy
+server): OCR (tesseract, through :mod:`guiagent.skills.ocr`) finds where to
+click, whether a dialog has opened, whether the title bar shows the saved name.
+:func:`make_mistake` gives the same plan with one value typed wrong, for tests
+that need a DONE whose saved file is wrong.
 
-``wrong`` makes it a fallible model on purpose: a wrong episode types one
-value off (a number plus one, a word with a typo) and still reports DONE, so
-suites see failures that only the checks of the saved file can catch.
+Serve the plans (with the web suite's) for ``guiagent eval office --model-url ...``::
 
-Serve it for ``guiagent eval office --model-url ...``::
-
-    python -m guiagent.testing.desktop_plans --port 8765 [--wrong-rate 0.2]
+    python -m guiagent.testing.policy_server --port 8765 [--wrong-rate 0.2]
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from PIL import Image
-
-from .model_server import ModelRequest, glm_answer
-
-#: How many WAIT() answers a plan may give in a row before it answers FAIL().
-MAX_WAITS = 12
 
 
 # -- plan steps ------------------------------------------------------------------------
@@ -141,10 +130,6 @@ def title_shows(image: Image.Image, text: str, threshold: float = 0.8) -> bool:
 def on_screen(image: Image.Image, words: tuple[str, ...]) -> bool:
     """True when every phrase of ``words`` is read somewhere on screen."""
     return all(find_phrase(image, w) is not None for w in words)
-
-
-def _quote(text: str) -> str:
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n") + "'"
 
 
 # -- building plans from instructions ----------------------------------------------------
@@ -273,114 +258,3 @@ def make_mistake(steps: list[Step]) -> list[Step]:
             out[i] = replace(step, text=step.text[:-2] + step.text[-1] + step.text[-2])
             return out
     return out
-
-
-# -- the policy ------------------------------------------------------------------------------
-def _memory(req: ModelRequest) -> dict:
-    """The plan state this policy left in the model memory the agent sent back."""
-    tail = req.text.rsplit("\nMemory:\n", 1)
-    if len(tail) < 2:
-        return {}
-    try:
-        memory = json.loads(tail[1].split("\n", 1)[0])
-    except json.JSONDecodeError:
-        return {}
-    if isinstance(memory, list) and memory and isinstance(memory[0], dict):
-        return memory[0]
-    return {}
-
-
-@dataclass
-class DesktopPolicy:
-    """Responder for :class:`~guiagent.testing.GlmModelServer` that operates LibreOffice.
-
-    ``wrong_rate`` (0..1) picks the episodes it gets wrong by a hash of the task
-    text, so reruns agree; ``wrong_tasks`` names plans it always gets wrong.
-    """
-
-    wrong_rate: float = 0.0
-    wrong_tasks: frozenset[str] = frozenset()
-    max_waits: int = MAX_WAITS
-    served: list[str] = field(default_factory=list)
-
-    def is_wrong(self, plan: Plan, task: str) -> bool:
-        """Whether this task's episodes are the ones to get wrong."""
-        if plan.name in self.wrong_tasks:
-            return True
-        digest = int(hashlib.sha256(task.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
-        return digest < self.wrong_rate
-
-    def __call__(self, req: ModelRequest) -> str:
-        """The next answer for this request's task, screen and remembered plan position."""
-        task = req.task
-        plan = plan_for(task)
-        if plan is None:
-            return glm_answer("FAIL()", explanation="I do not know how to do this task.")
-        wrong = self.is_wrong(plan, task)
-        steps = make_mistake(plan.steps) if wrong else plan.steps
-        state = _memory(req)
-        position, waits = int(state.get("step", 0)), int(state.get("waits", 0))
-
-        def answer(call: str, why: str, advance: bool) -> str:
-            memory = [{"plan": plan.name, "step": position + (1 if advance else 0),
-                       "waits": 0 if advance else waits + 1}]
-            self.served.append(call)
-            return glm_answer(call, explanation=why, memory=memory)
-
-        if position >= len(steps):
-            return answer("DONE()", "The file is saved; the task is complete.", False)
-        step = steps[position]
-        image = req.images[0]
-        if isinstance(step, Finish) and step.gone and on_screen(image, step.gone):
-            if waits >= self.max_waits:
-                return answer("FAIL()", f"{' '.join(step.gone)} does not go away.", False)
-            return answer("WAIT()", f"I wait for {' '.join(step.gone)} to close.", False)
-        if isinstance(step, Finish) and step.title and not title_shows(image, step.title):
-            if waits >= self.max_waits:
-                return answer("FAIL()", f"the title bar never showed {step.title}.", False)
-            return answer("WAIT()", f"I wait for the title bar to show {step.title}.", False)
-        if isinstance(step, Press) and step.when and not on_screen(image, step.when):
-            if waits >= self.max_waits:
-                return answer("FAIL()", f"{' '.join(step.when)} never appeared.", False)
-            return answer("WAIT()", f"I wait for {' '.join(step.when)} to appear.", False)
-        if isinstance(step, ClickText):
-            box = find_phrase(image, step.text, step.exclude)
-            if box is None:
-                if waits >= self.max_waits:
-                    return answer("FAIL()", f"I cannot find {step.note}.", False)
-                return answer("WAIT()", f"I look for {step.note}.", False)
-            x = round((box[0] + box[2]) / 2 / image.width * 1000)
-            y = round((box[1] + box[3]) / 2 / image.height * 1000)
-            return answer(f"left_click(start_box='[{x},{y}]', element_info={_quote(step.note)})",
-                          f"I click {step.note}.", True)
-        if isinstance(step, Type):
-            return answer(f"type(content={_quote(step.text)})", "I type the value.", True)
-        if isinstance(step, Press):
-            return answer(f"key(keys={_quote(step.keys)})", f"I press {step.keys}.", True)
-        return answer(step.call, "The task is complete.", True)
-
-
-def main(argv: list[str] | None = None) -> None:
-    """Serve the policy on 127.0.0.1 until Ctrl-C."""
-    import argparse
-    import threading
-
-    from .model_server import GlmModelServer
-
-    parser = argparse.ArgumentParser(description="Stand-in GLM-4.1V for LibreOffice tasks.")
-    parser.add_argument("--port", type=int, default=0)
-    parser.add_argument("--wrong-rate", type=float, default=0.0)
-    parser.add_argument("--wrong-task", action="append", default=[],
-                        help="a plan name to always get wrong (calc-table, calc-sum, ...)")
-    args = parser.parse_args(argv)
-    policy = DesktopPolicy(wrong_rate=args.wrong_rate, wrong_tasks=frozenset(args.wrong_task))
-    with GlmModelServer(policy, port=args.port) as server:
-        print(f"{server.base_url}", flush=True)
-        try:
-            threading.Event().wait()
-        except KeyboardInterrupt:
-            pass
-
-
-if __name__ == "__main__":
-    main()

@@ -30,11 +30,12 @@ from typing import Any
 
 from .intentions import LOOKS, Intention, wrong_action
 from .model_server import GlmModelServer, ModelRequest, Reply, glm_answer
-from .screen_reading import NotOnScreen, Screen
+from .screen_reading import NotOnScreen, NotYet, Screen
 
 #: Modules whose ``plans()`` returns {task instruction: [intention, ...]}; missing ones are skipped.
-PLAN_MODULES = ["guiagent.testing.policy_plans"]
+PLAN_MODULES = ["guiagent.testing.policy_plans", "guiagent.testing.office_plans"]
 MAX_LOOKS = 2  # scrolls to look for something not on screen before giving up
+MAX_WAITS = 12  # WAIT() answers for something that has not appeared yet before giving up
 _MARK = re.compile(r"\(plan step (\d+) of \d+\)")
 _REFUSED = "action was refused and not executed"  # the note the agent adds to a refused step
 
@@ -139,6 +140,10 @@ class Policy:
                 task, step, None, intention.describe(), "FAIL()", wrong="no screenshot")
         try:
             action = intention.act(screen)  # type: ignore[arg-type]  # Screen checked above
+        except NotYet as exc:
+            action = "WAIT()" if looks < MAX_WAITS else "FAIL()"
+            return self._reply(action, f"I want to {intention.describe()}, but {exc}."), Decision(
+                task, step, None, intention.describe(), action, wrong=str(exc))
         except NotOnScreen as exc:
             if looks < MAX_LOOKS:
                 action = "scroll(start_box='[500,500]', direction='down', step=3, element_info='page')"

@@ -29,6 +29,14 @@ class NotOnScreen(LookupError):
     """What the plan wants to act on cannot be read on this screenshot."""
 
 
+class NotYet(NotOnScreen):
+    """What the plan waits for (a dialog, a saved document's title) has not appeared yet.
+
+    The policy answers ``WAIT()`` instead of scrolling: on a desktop, scrolling
+    would move the document under the dialog that is still opening.
+    """
+
+
 @dataclass
 class Screen:
     """One screenshot and what has been read from it (each reading done at most once)."""
