@@ -28,7 +28,8 @@ PAGES = {
     ]),
     "/upload": """<!doctype html><title>Upload</title>
 <form method=post action=/upload enctype=multipart/form-data>
-  <p><input type=file name=doc id=file style="font-size:20px"></p>
+  <p><label for=file style="font-size:20px">Your CV</label>
+     <input type=file name=doc id=file style="font-size:20px"></p>
   <p><button id=send style="font-size:24px">Send</button></p></form>""",
     "/download": """<!doctype html><title>Export</title>
 <p><a id=dl href="/export" style="font-size:24px">Export records</a></p>""",

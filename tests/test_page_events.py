@@ -179,6 +179,37 @@ def test_http_basic_auth_from_secrets_never_logged(site, tmp_path):
     assert site.password not in server.requests[0].text
 
 
+UPLOAD_SKILL = """
+name: send_cv
+parameters:
+  file: {type: string}
+steps:
+  - upload: {field: {label: Your CV}, file: "{{ file }}"}
+  - click: Send
+  - wait_for: {text: Received}
+"""
+
+
+def test_skill_upload_step_sends_a_declared_file_and_refuses_others(site, tmp_path):
+    from guiagent.skills import parse_skill, run_skill
+
+    doc = tmp_path / "cv.pdf"
+    doc.write_bytes(b"skill bytes")
+    skill = parse_skill(UPLOAD_SKILL)
+    site.reset()
+    with PlaywrightDriver(site.url + "/upload", upload_files=[doc]) as driver:
+        result = run_skill(skill, driver, {"file": "cv.pdf"}, run_dir=tmp_path / "ok")
+    assert result.outcome == "done", result.error
+    assert site.uploads == [("cv.pdf", b"skill bytes")]
+    assert [u.name for s in result.steps if s.page_events for u in s.page_events.uploads] == ["cv.pdf"]
+    site.reset()
+    with PlaywrightDriver(site.url + "/upload", upload_files=[doc]) as driver:
+        result = run_skill(skill, driver, {"file": "/etc/passwd"}, run_dir=tmp_path / "refused")
+    assert result.outcome != "done"
+    assert "not one of the files" in str(result.error)
+    assert site.uploads == []
+
+
 def _env():
     import os
 

@@ -111,6 +111,9 @@ def run_cmd(
     interactive: Annotated[bool | None, typer.Option(
         "--interactive/--unattended", help="Ask before guarded actions of agent: steps, or "
         "refuse them [default: ask when stdin is a terminal].", show_default=False)] = None,
+    upload_file: Annotated[list[Path] | None, typer.Option(
+        "--upload-file", help="A file upload: steps (and the page's file picker) may use "
+        "(repeatable; nothing else can be chosen).")] = None,
 ) -> None:
     """Run a skill; DOM and OCR ground its targets, the model fills the gaps if given.
 
@@ -142,7 +145,8 @@ def run_cmd(
                                       app_specs(app or [], loaded.app, app_timeout), stack, err)
         elif app:
             raise ConfigError("--app starts desktop applications: add --desktop")
-        driver = build_driver(url, desktop, display, viewport, headed, backend=input_backend)
+        driver = build_driver(url, desktop, display, viewport, headed, backend=input_backend,
+                              upload_files=list(upload_file or []))
         driver, guards, tips = apply_safety(driver, None, policy=policy,
                                             allow_domains=allow_domain, interactive=interactive)
         runner = SkillRunner(driver, client, protocol=Glm41vPcProtocol(tips=tips),

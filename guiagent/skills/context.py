@@ -185,6 +185,10 @@ class SkillContext:
             if self._last_misses:
                 step.extra["misses"] = _misses(self._last_misses)
             self._last_misses = []
+        collect = getattr(self.driver, "collect_page_events", None)
+        events = collect(self.log.dir) if callable(collect) else None
+        if events:
+            step.page_events = events
         step.timings = {k: round(v, 5) for k, v in self._timings.items()}
         self._timings = {}
         self.log.append_step(step)

@@ -131,6 +131,15 @@ class FillFormSpec(BaseModel):
     submit: bool = False
 
 
+class UploadSpec(BaseModel):
+    """``upload:`` click a file field and give it one of the run's declared files."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    field: Target
+    file: str  # a declared file's name or path (``--upload-file``); template
+
+
 class ScrollSpec(BaseModel):
     """``scroll:`` wheel clicks at a target (or the middle of the screen)."""
 
@@ -208,6 +217,12 @@ class SelectStep(_Step):
     select: SelectSpec
 
 
+class UploadStep(_Step):
+    """Attach a declared file to a file field, without the model."""
+
+    upload: UploadSpec
+
+
 class FillFormStep(_Step):
     """Fill a form from a record mapping label text to value."""
 
@@ -240,6 +255,7 @@ STEP_TYPES: dict[str, type[_Step]] = {
     "click": ClickStep, "type": TypeStep, "key": KeyStep, "wait_for": WaitForStep,
     "wait": WaitStep, "check": CheckStep, "agent": AgentStep, "select": SelectStep,
     "fill_form": FillFormStep, "scroll": ScrollStep, "for_each": ForEachStep,
+    "upload": UploadStep,
 }
 
 
@@ -260,7 +276,7 @@ Step = Annotated[
     | Annotated[WaitStep, Tag("wait")] | Annotated[CheckStep, Tag("check")]
     | Annotated[AgentStep, Tag("agent")] | Annotated[SelectStep, Tag("select")]
     | Annotated[FillFormStep, Tag("fill_form")] | Annotated[ScrollStep, Tag("scroll")]
-    | Annotated[ForEachStep, Tag("for_each")],
+    | Annotated[ForEachStep, Tag("for_each")] | Annotated[UploadStep, Tag("upload")],
     Discriminator(step_kind, custom_error_type="step_kind",
                   custom_error_message="a step needs exactly one of: " + ", ".join(STEP_TYPES)),
 ]

@@ -25,6 +25,7 @@ from .schema import (
     ScrollStep,
     SelectStep,
     TypeStep,
+    UploadStep,
     WaitForSpec,
     WaitForStep,
     WaitStep,
@@ -182,8 +183,28 @@ def do_scroll(ctx: SkillContext, step: ScrollStep) -> None:
     ctx.act(Scroll(start_box=point, direction=spec.direction, step=spec.step), grounding=g)
 
 
+def do_upload(ctx: SkillContext, step: UploadStep) -> None:
+    """Click the file field, then answer its file chooser with a declared file."""
+    spec = step.upload
+    target = ctx.target(spec.field)
+    ctx.label = ctx.label or f"upload into {target.summary()}"
+    choose = getattr(ctx.driver, "choose_upload", None)
+    if not callable(choose):
+        raise ConfigError("upload: steps need the browser driver")
+    g = ctx.ground(target, "field")
+    ctx.act(LeftClick(start_box=Point(x=g.point.x, y=g.point.y), element_info=target.summary()),
+            grounding=g)
+    try:
+        result = choose(ctx.text(spec.file))  # ActionRefusedError for an undeclared file
+    except Exception as exc:
+        ctx.record(error=exc, note=ctx.label)
+        exc.recorded = True  # type: ignore[attr-defined]
+        raise
+    ctx.record(result=result, note=ctx.label)
+
+
 HANDLERS: dict[str, Callable[[SkillContext, Any], None]] = {
     "click": do_click, "type": do_type, "key": do_key, "wait": do_wait,
     "wait_for": do_wait_for, "check": do_check, "select": do_select,
-    "fill_form": do_fill_form, "scroll": do_scroll,
+    "fill_form": do_fill_form, "scroll": do_scroll, "upload": do_upload,
 }
