@@ -41,6 +41,7 @@ _PW_KEYS = {
 }
 CAPTURE_TRIES = 3
 _TWO_FRAMES = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+_OPENED_JS = "() => { const n = window.__guiagentOpened || 0; window.__guiagentOpened = 0; return n; }"
 
 
 def playwright_combo(keys: str) -> str:
@@ -155,6 +156,8 @@ class PlaywrightDriver(PageEventsMixin, BaseDriver):
             self.context = browser.new_context(**options)
             shim = resources.files("guiagent.drivers").joinpath("select_shim.js").read_text("utf-8")
             self.context.add_init_script(shim)
+            self.context.add_init_script(resources.files("guiagent.drivers").joinpath(
+                "popup_watch.js").read_text("utf-8"))
             self.context.on("page", self._on_new_page)
             self.context.on("request", self._on_request)
             first = self.context.new_page()
@@ -271,11 +274,13 @@ class PlaywrightDriver(PageEventsMixin, BaseDriver):
         """
         page = self._page
         try:
-            if self._popup_expected and self._page is getattr(self, "_page_before", None):
-                # a new tab is navigating but its page object has not arrived yet
+            run_until_held(page, lambda impl: impl.evaluate(_TWO_FRAMES, None), self._signal, 5.0)
+            asked = not self._pending and (self._popup_expected or self._asked_for_tab())
+            if asked and self._page is self._page_before:
+                # a new tab is coming but its page object has not arrived yet
                 self.context.wait_for_event("page", timeout=5_000)
                 page = self._page
-            run_until_held(page, lambda impl: impl.evaluate(_TWO_FRAMES, None), self._signal, 5.0)
+                self._navigating = True
             if self.settle_ms:
                 page.wait_for_timeout(self.settle_ms)
             if self._navigating and not self._pending:
@@ -284,6 +289,13 @@ class PlaywrightDriver(PageEventsMixin, BaseDriver):
             pass
         finally:
             self._navigating = self._popup_expected = False
+
+    def _asked_for_tab(self) -> bool:
+        """Whether the page opened a tab during the action (``popup_watch.js`` counts them)."""
+        try:
+            return bool(self._page.evaluate(_OPENED_JS))
+        except Exception:  # noqa: BLE001 - a page mid-navigation asked for nothing we can see
+            return False
 
     def _on_request(self, req: Any) -> None:
         try:
