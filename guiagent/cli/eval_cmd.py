@@ -30,7 +30,9 @@ class _DefaultRun(TyperGroup):
 
 eval_app = typer.Typer(cls=_DefaultRun, no_args_is_help=True,
                        help="Run a task suite against a model and score the end states "
-                            "(docs/tasks.md); compare two results folders.")
+                            "(docs/tasks.md): `guiagent eval SUITE --model-url URL ...` "
+                            "(short for `guiagent eval run SUITE ...`); compare two results "
+                            "folders: `guiagent eval compare A B`.")
 
 
 def check_model_server(base_url: str, api_key: str) -> None:
@@ -112,6 +114,7 @@ def run_suite(
     from ..eval.episode import EpisodeSpec, EvalSettings
     from ..eval.results import RESULTS, read_results
     from ..eval.tasks import load_suite, select_tasks
+    from ..runlog import software_versions
 
     try:
         tasks = select_tasks(load_suite(suite), task)
@@ -141,7 +144,8 @@ def run_suite(
     specs = [EpisodeSpec(task=t, repeat=k, out_dir=out) for k in range(1, repeat + 1) for t in tasks
              if (t.id, k) not in done]
     meta = {"suite": suite, "model": {"base_url": model_url, "name": model}, "repeat": repeat,
-            "tasks": len(tasks), "backend": backend, "workers": workers}
+            "tasks": len(tasks), "backend": backend, "workers": workers,
+            "versions": software_versions()}
     err.print(f"suite {suite}: {len(tasks)} task(s) x {repeat} = {len(tasks) * repeat} episode(s), "
               f"{len(specs)} to run, {workers} worker(s), model {model} at {model_url}")
     _run_with_progress(runner, specs, out, len(done))
