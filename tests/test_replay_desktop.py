@@ -53,3 +53,24 @@ def test_desktop_run_replays_on_a_fresh_display(tmp_path):
     assert record.kind == "replay" and record.outcome == "done"
     assert record.driver["name"] == "desktop" and record.driver["display"] == sandbox.display
     assert len(steps) == 3
+
+
+def test_a_step_no_application_took_replays_as_such_and_the_replay_goes_on(tmp_path):
+    """The recording's key met an empty desktop (not taken) and the run went on; so does the replay."""
+    answers = [glm_answer("key(keys='ctrl+s')"), glm_answer("DONE()")]
+    with DesktopSandbox(size="640x480") as sandbox, GlmModelServer(answers) as server:
+        driver = DesktopDriver(display=sandbox.display, input_timeout=0.2)
+        agent = Agent(driver, OpenAIChatClient(ModelSettings(base_url=server.base_url, retries=0)),
+                      config=AgentConfig(run_dir=tmp_path / "run", handle_signals=False))
+        with driver:
+            assert agent.run("Save").outcome == "done"
+    assert read_run(tmp_path / "run")[1][0].result == "not taken"
+    with DesktopSandbox(size="640x480") as sandbox:
+        proc = subprocess.run(
+            [sys.executable, "-m", "guiagent.cli.main", "replay", str(tmp_path / "run"),
+             "--desktop", "--display", sandbox.display, "--out", str(tmp_path / "replay")],
+            capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    record, steps = read_run(tmp_path / "replay")
+    assert record.outcome == "done" and [s.result for s in steps][:1] == ["not taken"]
+    assert record.extra["replay"]["mismatches"] == []

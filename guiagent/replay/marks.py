@@ -66,7 +66,7 @@ def step_marks(step: StepRecord, size: tuple[int, int],
         x, y = last_point if last_point else (12.0, 12.0)
         label = f"type “{_short(action.content)}”" if isinstance(action, Type) else \
             f"key {action.keys}"
-        return [Mark(kind=kind, x=x, y=y, label=label, intended=step.result in ("", "refused"))]
+        return [Mark(kind=kind, x=x, y=y, label=label, intended=step.result in ("", "refused", "not taken"))]
     points = [(p.screenshot.x, p.screenshot.y) for p in step.executed]
     intended = not points
     if intended:  # not executed: place the model's own point, clamped into the image

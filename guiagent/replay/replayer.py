@@ -23,7 +23,13 @@ from pathlib import Path
 from PIL import Image
 
 from ..drivers.base import Driver, Observation
-from ..errors import ActionRefusedError, ConfigError, DriverError, GuiAgentError
+from ..errors import (
+    ActionRefusedError,
+    ConfigError,
+    DriverError,
+    GuiAgentError,
+    InputNotTakenError,
+)
 from ..guard import ActionGuard
 from ..runlog import ErrorInfo, Outcome, RunLog, RunRecord, StepRecord, read_run
 from .diff import DEFAULT_THRESHOLD, DiffResult, image_difference
@@ -173,6 +179,15 @@ class ActionReplayer:
         t0 = time.perf_counter()
         try:
             result = self.driver.act(recorded.action, obs.frame)
+        except InputNotTakenError as exc:
+            # Nothing was entered. If the recording saw the same, its run went on; so does this.
+            step.error, step.result = ErrorInfo.of(exc), "not taken"
+            if recorded.result == "not taken":
+                return False, outcome, error
+            self.report.mismatches.append(ReplayMismatch(
+                step=recorded.index, kind="action",
+                detail=f"no application took the input now, unlike in the recording: {exc}"))
+            return True, "error", exc
         except DriverError as exc:
             step.error, step.result = ErrorInfo.of(exc), "failed"
             if recorded.error is None:
@@ -184,6 +199,11 @@ class ActionReplayer:
             step.timings["execute"] = round(time.perf_counter() - t0, 5)
         step.executed, step.result = result.points, result.detail or "ok"
         self.guard.after_action(step, result)
+        if recorded.result == "not taken":  # the recording went on after it; so does this
+            self.report.mismatches.append(ReplayMismatch(
+                step=recorded.index, kind="action",
+                detail="an application took the input now, unlike in the recording"))
+            return False, outcome, error
         if recorded.error is not None:  # the recording failed here and ended
             self.report.mismatches.append(ReplayMismatch(
                 step=recorded.index, kind="action",
