@@ -33,7 +33,7 @@ def office(tmp_path):
         profile = tmp_path / f"profile-{app}"
         sandbox.launch(["soffice", f"-env:UserInstallation=file://{profile}", f"--{app}",
                         "--norestore", "--nologo"])
-        sandbox.wait_for_window(class_="libreoffice", timeout=90)
+        sandbox.wait_for_window(class_="libreoffice", timeout=300)
         return sandbox
 
     yield start
@@ -74,7 +74,7 @@ def test_write_text_file_from_the_cli(office, tmp_path):
         [sys.executable, "-m", "guiagent.cli.main", "skill", "run", "write_text_file",
          "--desktop", "--display", sandbox.display, "--param", f"text={text}",
          "--param", f"path={target}", "--out", str(tmp_path / "run")],
-        capture_output=True, text=True, timeout=240)
+        capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr
     assert target.read_text(encoding="utf-8-sig").splitlines() == text.splitlines()
     record, _ = read_run(tmp_path / "run")
