@@ -130,3 +130,20 @@ def test_desktop_replay_needs_an_explicit_display(tmp_path, monkeypatch):
                            str(tmp_path / "run"), "--desktop"],
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "needs --display" in proc.stderr
+
+
+def test_replay_refuses_a_denied_combination(tmp_path):
+    """A recording that pressed ctrl+alt+backspace (no guard then) is not repeated by a replay."""
+    from guiagent.drivers.scripted import ScriptedDriver
+
+    answers = [glm_answer("key(keys='ctrl+alt+backspace')"), glm_answer("DONE()")]
+    recording = ScriptedDriver("640x360", static=True)
+    with GlmModelServer(answers) as server:
+        agent = Agent(recording, OpenAIChatClient(ModelSettings(base_url=server.base_url, retries=0)),
+                      config=AgentConfig(run_dir=tmp_path / "run"))
+        assert agent.run("Restart X.").outcome == "done"
+    assert [a.keys for a in recording.actions] == ["ctrl+alt+backspace"]
+    replaying = ScriptedDriver("640x360", static=True)
+    report = replay_actions(tmp_path / "run", replaying, out=tmp_path / "replay")
+    assert replaying.actions == []
+    assert report.mismatches[0].kind == "refused" and "not allowed" in report.mismatches[0].detail
