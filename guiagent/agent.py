@@ -33,7 +33,9 @@ from .model import ModelClient
 from .protocols.base import HistoryEntry, ProtocolAdapter
 from .protocols.glm41v_parse import ParsedAnswer
 from .protocols.glm41v_pc import Glm41vPcProtocol
+from .redaction import strip_userinfo
 from .runlog import ErrorInfo, Outcome, RunLog, RunRecord, StepRecord
+from .secrets import redactor_of
 from .stuck import StuckDetector
 
 __all__ = ["Agent", "AgentConfig", "AgentHooks", "RunResult", "StopRun", "add_note"]
@@ -52,6 +54,8 @@ class AgentConfig(BaseModel):
     max_image_pixels: int | None = None
     run_dir: Path | None = None
     runs_root: Path = Path("runs")
+    #: Write into a ``run_dir`` that holds a previous run (its files are replaced).
+    overwrite: bool = False
     #: Tell the model after this many identical actions on an unchanged screen (None: off).
     stuck_warn_after: int | None = Field(default=3, ge=1)
     #: End the run as ``stuck`` at this many (None: never).
@@ -113,9 +117,11 @@ class Agent:
             time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:6])
         record = RunRecord(
             task=task, protocol=self.protocol.name, driver=self.driver.describe(),
-            model={"base_url": self.model.settings.base_url, "name": self.model.settings.model},
+            model={"base_url": strip_userinfo(self.model.settings.base_url),
+                   "name": self.model.settings.model},
         )
-        return RunLog(run_dir, record)
+        return RunLog(run_dir, record, redactor=redactor_of(self.driver),
+                      overwrite=self.config.overwrite)
 
     def run(self, task: str) -> RunResult:
         """Run until DONE/FAIL/answer, a budget runs out, a hook stops it, or an error ends it."""

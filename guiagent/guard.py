@@ -116,12 +116,17 @@ class GuardPolicy(BaseModel):
 
 
 def terminal_confirm(question: str) -> bool:
-    """Ask a yes/no question on the terminal (stderr); no answer means no."""
-    from rich.console import Console
+    """Ask a yes/no question on the terminal (stderr); no answer means no.
+
+    The question quotes page text: it is printed as text, never as markup.
+    """
     from rich.prompt import Confirm as RichConfirm
+    from rich.text import Text
+
+    from .cli.terminal import console, printable
 
     try:
-        return RichConfirm.ask(question, console=Console(stderr=True), default=False)
+        return RichConfirm.ask(Text(printable(question)), console=console(), default=False)
     except EOFError:
         return False
 

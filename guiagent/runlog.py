@@ -20,15 +20,17 @@ import platform
 import time
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .actions import Action
 from .drivers.page_records import PageEvents
 from .errors import LogFormatError
+from .files import inside, open_new_for_append, prepare_run_dir, write_atomic
 from .geometry import ResolvedPoint, ScreenFrame
 from .model import TokenUsage
+from .redaction import NO_SECRETS, Redactor
 
 LOG_FORMAT_VERSION = 1
 Outcome = Literal["running", "done", "failed", "answered", "max_steps", "max_time", "error",
@@ -127,6 +129,9 @@ class RunRecord(BaseModel):
     extra: dict[str, Any] = {}
 
 
+_M = TypeVar("_M", bound=BaseModel)
+
+
 def software_versions() -> dict[str, str]:
     """Versions worth knowing when a run is read months later."""
     return dict(_software_versions())
@@ -145,32 +150,53 @@ def _software_versions() -> dict[str, str]:
 
 
 class RunLog:
-    """Writes one run directory; every write leaves it readable."""
+    """Writes one run directory; every write leaves it readable.
 
-    def __init__(self, run_dir: str | Path, record: RunRecord) -> None:
-        self.dir = Path(run_dir)
-        self.dir.mkdir(parents=True, exist_ok=True)
+    Everything written passes through one :class:`~guiagent.redaction.Redactor`
+    (secret values in any encoding, URL credentials): the step and run records
+    are redacted *in place* before they are written, so what hooks print and
+    what the model is told about a step afterwards is the redacted text too.
+    Files are written through a new temporary file and a rename
+    (:func:`~guiagent.files.write_atomic`), never through an existing link, and
+    a folder that already holds files is refused unless ``overwrite``.
+    """
+
+    def __init__(self, run_dir: str | Path, record: RunRecord, *,
+                 redactor: Redactor | None = None, overwrite: bool = False) -> None:
+        self.dir = prepare_run_dir(run_dir, overwrite)
         (self.dir / "screenshots").mkdir(exist_ok=True)
+        self.redactor = redactor or NO_SECRETS
         self.record = record
         self.steps: list[StepRecord] = []
-        self._steps_file = open(self.dir / "steps.jsonl", "a", encoding="utf-8")  # noqa: SIM115
+        self._steps_file = os.fdopen(open_new_for_append(self.dir / "steps.jsonl"), "a",
+                                     encoding="utf-8")
         self.write_run()
 
     def save_screenshot(self, index: int, data: bytes, extension: str) -> str:
         """Write the screenshot of step ``index``; return its path relative to the run."""
         rel = f"screenshots/step-{index:04d}.{extension}"
-        (self.dir / rel).write_bytes(data)
+        write_atomic(self.dir / rel, data)
         return rel
 
     def save_file(self, rel: str, data: bytes) -> str:
         """Write any extra file into the run directory."""
-        path = self.dir / rel
+        path = inside(self.dir, rel)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        write_atomic(path, data)
         return rel
 
+    def redact(self, model: _M) -> _M:
+        """Redact every string of ``model`` in place (and return it)."""
+        clean = type(model).model_validate(
+            self.redactor.data(model.model_dump(mode="json", by_alias=True)))
+        model.__dict__.update(clean.__dict__)
+        if model.__pydantic_extra__ is not None:
+            model.__pydantic_extra__ = clean.__pydantic_extra__
+        return model
+
     def append_step(self, step: StepRecord) -> None:
-        """Append one step as a JSON line and flush it to disk."""
+        """Redact the step, append it as a JSON line and flush it to disk."""
+        self.redact(step)
         self.steps.append(step)
         self._steps_file.write(step.model_dump_json(by_alias=True) + "\n")
         self._steps_file.flush()
@@ -193,10 +219,9 @@ class RunLog:
         return self.record
 
     def write_run(self) -> None:
-        """Rewrite run.json atomically."""
-        tmp = self.dir / "run.json.tmp"
-        tmp.write_text(self.record.model_dump_json(indent=2, by_alias=True), encoding="utf-8")
-        os.replace(tmp, self.dir / "run.json")
+        """Redact the run record and rewrite run.json atomically."""
+        self.redact(self.record)
+        write_atomic(self.dir / "run.json", self.record.model_dump_json(indent=2, by_alias=True))
 
     def _update_totals(self) -> None:
         totals = RunTotals(steps=len(self.steps))

@@ -28,6 +28,7 @@ from .actions import Action, Type
 from .drivers.base import ActionResult, Observation
 from .errors import ActionRefusedError, ConfigError, DriverError, GuiAgentError
 from .geometry import ScreenFrame
+from .redaction import Redactor
 
 ENV_PREFIX = "GUIAGENT_SECRET_"
 PLACEHOLDER_RE = re.compile(r"\{\{\s*secret:([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
@@ -45,6 +46,7 @@ class Secrets:
 
     def __init__(self, values: Mapping[str, str] | None = None) -> None:
         self._values: dict[str, str] = {}
+        self._redactor: Redactor | None = None
         for name, value in (values or {}).items():
             self.add(name, value)
 
@@ -56,6 +58,7 @@ class Secrets:
         if not value:
             raise ConfigError(f"secret {name} is empty")
         self._values[name] = value
+        self._redactor = None
 
     @classmethod
     def from_sources(cls, pairs: Iterable[str] = (), file: str | Path | None = None,
@@ -118,11 +121,16 @@ class Secrets:
             return self._values[name]
         return PLACEHOLDER_RE.sub(value, text)
 
+    def redactor(self) -> Redactor:
+        """Replaces each value, in any of its encoded forms, by its placeholder."""
+        if self._redactor is None:
+            self._redactor = Redactor({v: placeholder(n) for n, v in self._values.items()})
+        return self._redactor
+
     def redact(self, text: str) -> str:
-        """Replace every secret value in ``text`` by its placeholder."""
-        for name in sorted(self._values, key=lambda n: -len(self._values[n])):
-            text = text.replace(self._values[name], placeholder(name))
-        return text
+        """Replace every secret value in ``text`` (URL-, JSON-, repr-encoded too) by its
+        placeholder."""
+        return self.redactor().text(text)
 
 
 class SecretsDriver:
@@ -187,6 +195,12 @@ class SecretsDriver:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.driver, name)
+
+
+def redactor_of(driver: Any) -> Redactor:
+    """The redactor for a run on ``driver``: its secrets' when it is a SecretsDriver."""
+    secrets = getattr(driver, "secrets", None) if isinstance(driver, SecretsDriver) else None
+    return secrets.redactor() if isinstance(secrets, Secrets) else Redactor()
 
 
 _SIMPLE = (DriverError, ActionRefusedError)

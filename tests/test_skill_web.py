@@ -37,7 +37,7 @@ def test_login_skill_signs_in_and_keeps_the_password_out_of_the_log(sandbox, tmp
     assert record.kind == "skill" and record.outcome == "done"
     assert record.extra["skill"]["params"]["password"] == "***"
     logged = (tmp_path / "run" / "steps.jsonl").read_text() + (tmp_path / "run" / "run.json").read_text()
-    assert "demo123" not in logged and "{{password}}" in logged
+    assert "demo123" not in logged and "{{secret:password}}" in logged
     clicks = [s for s in steps if s.action is not None and s.action.action == "left_click"]
     assert [s.extra["grounding"]["grounder"] for s in clicks] == ["dom", "dom", "dom"]
     # The executed pixel is inside the element the DOM reported.

@@ -23,6 +23,7 @@ from rich.console import Console
 
 from ..errors import GuiAgentError
 from ..runlog import RunRecord
+from .terminal import error, styled
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 EXIT_OK, EXIT_FAILED = 0, 1
@@ -75,7 +76,7 @@ def demo(
             result = runner.run(skill, {"record": DEMO_RECORD, "submit": "Send message",
                                         "expect": "Thank you"})
         except GuiAgentError as exc:
-            err.print(f"[red]error:[/red] {exc}")
+            error(err, exc)
             raise typer.Exit(EXIT_FAILED) from None
         finally:
             driver.close()
@@ -127,7 +128,7 @@ def _conclude(record: RunRecord, run_dir: Path, rows: list[dict[str, Any]], wron
     err.print(f"outcome: [bold]{record.outcome}[/bold] after {record.totals.steps} step(s), "
               f"{record.totals.seconds:.1f}s")
     if record.error is not None:
-        err.print(f"[red]error:[/red] {record.error.message}")
+        error(err, record.error.message)
     typer.echo(f"run log: {run_dir}")
     report = _report(run_dir)
     if report is not None:
@@ -153,7 +154,7 @@ def _report(run_dir: Path) -> Path | None:
     try:
         return write_report(run_dir)
     except GuiAgentError as exc:
-        err.print(f"[yellow]no report: {exc}[/yellow]")
+        err.print(styled(("no report:", "yellow"), " ", str(exc)))
         return None
 
 

@@ -6,13 +6,19 @@ from rich.console import Console
 
 from ..agent import AgentHooks
 from ..runlog import StepRecord
+from .terminal import console as terminal_console
+from .terminal import styled
 
 
 class ConsoleProgress(AgentHooks):
-    """Prints one line per step: index, action, executed point, timings."""
+    """Prints one line per step: index, action, executed point, timings.
+
+    The step's text (the action, its error) comes from the model and the page:
+    it is printed as text, never as markup (:mod:`.terminal`).
+    """
 
     def __init__(self, console: Console | None = None) -> None:
-        self.console = console or Console(stderr=True, highlight=False)
+        self.console = console or terminal_console()
 
     def on_step_end(self, step: StepRecord) -> None:
         """Print the finished step."""
@@ -22,13 +28,13 @@ class ConsoleProgress(AgentHooks):
         if step.executed:
             p = step.executed[0]
             where = f" -> ({p.surface.x:.0f},{p.surface.y:.0f})"
-        # The first line only: a run-ending error is printed in full once, at the end.
-        status = ""
+        parts: list[str | tuple[object, str]] = [
+            (f"step {step.index}", "bold"), f" {what}{where}  ",
+            (f"model {t.get('model', 0):.2f}s exec {t.get('execute', 0):.2f}s", "dim")]
+        if len(step.attempts) > 1:
+            parts += [" ", (f"{len(step.attempts) - 1} re-ask(s)", "yellow")]
         if step.error:
+            # The first line only: a run-ending error is printed in full once, at the end.
             first = (step.error.message.splitlines() or [""])[0]
-            status = f" [red]{step.error.type}: {first}[/red]"
-        retries = f" [yellow]{len(step.attempts) - 1} re-ask(s)[/yellow]" if len(step.attempts) > 1 else ""
-        self.console.print(
-            f"[bold]step {step.index}[/bold] {what}{where}  "
-            f"[dim]model {t.get('model', 0):.2f}s exec {t.get('execute', 0):.2f}s[/dim]"
-            f"{retries}{status}", soft_wrap=True, markup=True)
+            parts += [" ", (f"{step.error.type}: {first}", "red")]
+        self.console.print(styled(*parts))

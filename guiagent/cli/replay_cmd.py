@@ -6,12 +6,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from ..errors import ConfigError, DriverError, LogFormatError
 from ..replay.diff import DEFAULT_THRESHOLD
+from .terminal import console as terminal_console
+from .terminal import error, styled
 
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+err = terminal_console()
 EXIT_REPRODUCED, EXIT_DIVERGED, EXIT_USAGE = 0, 1, 2
 
 
@@ -71,21 +72,20 @@ def replay(
             report = ActionReplayer(run_dir, driver, threshold=threshold, out=out, guard=guard,
                                     force=force).run()
     except (LogFormatError, ConfigError, DriverError) as exc:
-        err.print(f"[red]error:[/red] {exc}")
+        error(err, exc)
         raise typer.Exit(EXIT_USAGE) from None
     finally:
         if driver is not None:
             driver.close()
-    color = "green" if report.reproduced else "red"
-    err.print(f"[{color}]{report.summary}[/{color}]")
+    err.print(styled((report.summary, "green" if report.reproduced else "red")))
     for mismatch in report.mismatches:
-        err.print(f"  step {mismatch.step}: {mismatch.kind}: {mismatch.detail}")
+        err.print(styled(f"  step {mismatch.step}: {mismatch.kind}: {mismatch.detail}"))
     comparison = report.comparison(report.diverged_at) if report.diverged_at else None
     for name, rel in (comparison.evidence.items() if comparison else ()):
-        err.print(f"  {name}: {Path(report.run_dir) / rel}")
-    err.print(f"replay log: {report.run_dir}")
+        err.print(styled(f"  {name}: {Path(report.run_dir) / rel}"))
+    err.print(styled(f"replay log: {report.run_dir}"))
     if view:
-        err.print(f"report: {write_report(report.run_dir)}")
+        err.print(styled(f"report: {write_report(report.run_dir)}"))
     raise typer.Exit(EXIT_REPRODUCED if report.reproduced else EXIT_DIVERGED)
 
 

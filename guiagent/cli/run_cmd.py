@@ -9,22 +9,23 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
 from ..agent import Agent, AgentConfig, RunResult
 from ..errors import ConfigError, DriverError, GuiAgentError, ModelConnectionError
 from ..geometry import Size
 from ..model import DEFAULT_BASE_URL, DEFAULT_MODEL, ModelSettings, OpenAIChatClient
 from ..protocols.glm41v_pc import Glm41vPcProtocol
+from ..redaction import strip_userinfo
 from ..secrets import Secrets
 from .crash import set_run_dir
 from .desktop_apps import app_specs, desktop_display
 from .page_options import http_credentials, upload_paths
 from .progress import ConsoleProgress
 from .safety_options import apply_safety
+from .terminal import console as terminal_console
+from .terminal import error, printable, styled
 
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+err = terminal_console()
 
 EXIT_DONE, EXIT_NOT_DONE, EXIT_USAGE = 0, 1, 2
 
@@ -36,7 +37,7 @@ def default_run_dir() -> Path:
 
 def setup_failed(exc: BaseException) -> int:
     """Print why the run could not start; exit 1 if the environment failed, 2 for usage."""
-    err.print(f"[red]error:[/red] {escape(str(exc))}", markup=True)
+    error(err, exc)
     if isinstance(exc, DriverError) and not isinstance(exc, ConfigError):
         err.print("Nothing was run. Check that the app starts on this display (try it in "
                   "`guiagent sandbox desktop -- COMMAND`), or give it more time.")
@@ -73,24 +74,29 @@ def build_driver(url: str | None, desktop: bool, display: str | None, viewport: 
 
 
 def report(result: RunResult) -> int:
-    """Print the outcome and return the exit status."""
+    """Print the outcome and return the exit status.
+
+    Everything shown comes from the (redacted) run record and is printed as text.
+    """
     r = result.record
-    err.print(f"outcome: [bold]{result.outcome}[/bold] after {r.totals.steps} step(s), "
-              f"{r.totals.seconds:.1f}s, {r.totals.usage.total_tokens} tokens")
-    if result.answer:
-        typer.echo(result.answer)
-    err.print(f"run log: {result.run_dir}")
+    err.print(styled("outcome: ", (result.outcome, "bold"),
+                     f" after {r.totals.steps} step(s), {r.totals.seconds:.1f}s, "
+                     f"{r.totals.usage.total_tokens} tokens"))
+    if r.answer:
+        typer.echo(printable(r.answer))
+    err.print(styled(f"run log: {result.run_dir}"))
     try:
         from ..replay import write_report
 
-        err.print(f"report: {write_report(result.run_dir)}")
+        err.print(styled(f"report: {write_report(result.run_dir)}"))
     except GuiAgentError as exc:  # the log itself is complete; the report is a convenience
-        err.print(f"[yellow]no report: {exc}[/yellow]")
+        err.print(styled(("no report:", "yellow"), " ", str(exc)))
+    message = r.error.message if r.error is not None else ""
     if isinstance(result.error, ModelConnectionError | ConfigError):
-        err.print(f"[red]error:[/red] {result.error}")
+        error(err, message)
         return EXIT_USAGE
-    if result.error is not None:
-        err.print(f"[red]error:[/red] {type(result.error).__name__}: {result.error}")
+    if r.error is not None:
+        error(err, f"{r.error.type}: {message}")
     return EXIT_DONE if result.succeeded else EXIT_NOT_DONE
 
 
@@ -113,7 +119,10 @@ def run(
     api_key: Annotated[str, typer.Option(envvar="GUIAGENT_API_KEY", help="API key.")] = "EMPTY",
     max_steps: Annotated[int, typer.Option(min=1, help="Stop after this many steps.")] = 30,
     max_seconds: Annotated[float | None, typer.Option(help="Stop after this much time.")] = None,
-    out: Annotated[Path | None, typer.Option(help="The run directory to write.")] = None,
+    out: Annotated[Path | None, typer.Option(
+        help="The run directory to write (new or empty).")] = None,
+    overwrite: Annotated[bool, typer.Option(
+        "--overwrite", help="Let --out replace the run already in that folder.")] = False,
     viewport: Annotated[str, typer.Option(
         help="Browser viewport, or sandbox desktop size, WxH.")] = "1280x720",
     headed: Annotated[bool, typer.Option("--headed", help="Show the browser window.")] = False,
@@ -173,6 +182,7 @@ def run(
         if image_format not in ("jpeg", "png"):
             raise ConfigError(f"--image-format must be jpeg or png, not {image_format!r}")
         config = AgentConfig(max_steps=max_steps, max_seconds=max_seconds, run_dir=run_dir,
+                             overwrite=overwrite,
                              image_format=image_format, max_image_pixels=max_pixels,
                              stuck_warn_after=min(stuck_warn, stuck_stop), stuck_stop_after=stuck_stop)
     except (GuiAgentError, ValueError) as exc:
@@ -183,11 +193,11 @@ def run(
         raise
     agent = Agent(driver, client, protocol=Glm41vPcProtocol(tips=tips), config=config,
                   hooks=[ConsoleProgress(err), *guards])
-    err.print(f"task: {task}\nmodel: {model} at {model_url}")
+    err.print(styled(f"task: {task}\nmodel: {model} at {strip_userinfo(model_url)}"))
     try:
         result = agent.run(task)
-    except GuiAgentError as exc:  # pragma: no cover - run() records its errors
-        err.print(f"[red]error:[/red] {exc}")
+    except GuiAgentError as exc:  # a folder that cannot take the run, say
+        error(err, exc)
         raise typer.Exit(EXIT_USAGE) from None
     finally:
         driver.close()

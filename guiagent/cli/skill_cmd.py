@@ -7,19 +7,21 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
 from ..agent import AgentHooks
 from ..errors import ConfigError, GuiAgentError, ModelConnectionError, ModelRequiredError
+from ..files import write_atomic
 from ..model import DEFAULT_MODEL, ModelSettings, OpenAIChatClient
 from ..protocols.glm41v_pc import Glm41vPcProtocol
+from ..redaction import strip_userinfo
 from ..runlog import StepRecord
 from .crash import set_run_dir
 from .safety_options import apply_safety
+from .terminal import console as terminal_console
+from .terminal import error, styled
 
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-out = Console(highlight=False, soft_wrap=True)
+err = terminal_console()
+out = terminal_console(stderr=False)
 EXIT_DONE, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 skill_app = typer.Typer(no_args_is_help=True, help="Reusable procedures: list, check, run, "
@@ -35,13 +37,17 @@ class SkillProgress(AgentHooks):
     def on_step_end(self, step: StepRecord) -> None:
         """Print the finished step."""
         g = step.extra.get("grounding") or {}
-        found = f" [dim]<- {g['grounder']}: {g.get('how', '')}[/dim]" if g else ""
         path = step.extra.get("skill_step", "")
-        where = f"[cyan]skill {path}[/cyan] " if path else "[magenta]agent[/magenta] "
         label = step.answer_text.split("\n")[0] if path and step.extra.get("kind") != "agent" else ""
         what = ": ".join(x for x in (label, step.call or "") if x) or "(no action)"
-        error = f" [red]{step.error.type}: {step.error.message}[/red]" if step.error else ""
-        err.print(f"[bold]step {step.index}[/bold] {where}{what}{found}{error}", markup=True)
+        parts: list[str | tuple[object, str]] = [
+            (f"step {step.index}", "bold"), " ",
+            (f"skill {path}", "cyan") if path else ("agent", "magenta"), f" {what}"]
+        if g:
+            parts.append((f" <- {g.get('grounder', '')}: {g.get('how', '')}", "dim"))
+        if step.error:
+            parts.append((f" {step.error.type}: {step.error.message}", "red"))
+        err.print(styled(*parts))
 
 
 @skill_app.command("list")
@@ -51,11 +57,12 @@ def list_cmd(path: PathsOpt = None) -> None:
 
     for file, skill in list_skills(path):
         if isinstance(skill, Exception):
-            out.print(f"[bold]{file.stem}[/bold] [red](cannot load)[/red]\n    {skill}\n")
+            out.print(styled((file.stem, "bold"), " ", ("(cannot load)", "red"),
+                             f"\n    {skill}\n"))
             continue
         params = ", ".join(n + ("" if p.required else "?") for n, p in skill.parameters.items())
-        out.print(f"[bold]{skill.name}[/bold] ({params})  [dim]{file}[/dim]\n"
-                  f"    {skill.description}\n")
+        out.print(styled((skill.name, "bold"), f" ({params})  ", (str(file), "dim"),
+                         f"\n    {skill.description}\n"))
 
 
 @skill_app.command("check")
@@ -67,9 +74,9 @@ def check_cmd(files: Annotated[list[Path], typer.Argument(help="Skill files to v
     for file in files:
         try:
             skill = load_skill(file)
-            out.print(f"{file}: ok ({skill.name}, {len(skill.steps)} steps)")
+            out.print(styled(f"{file}: ok ({skill.name}, {len(skill.steps)} steps)"))
         except GuiAgentError as exc:
-            err.print(f"[red]error:[/red] {exc}")
+            error(err, exc)
             failed = True
     raise typer.Exit(EXIT_USAGE if failed else EXIT_DONE)
 
@@ -90,7 +97,10 @@ def run_cmd(
         "model fail.")] = None,
     model: Annotated[str, typer.Option(envvar="GUIAGENT_MODEL", help="Model name.")] = DEFAULT_MODEL,
     api_key: Annotated[str, typer.Option(envvar="GUIAGENT_API_KEY", help="API key.")] = "EMPTY",
-    out_dir: Annotated[Path | None, typer.Option("--out", help="The run directory to write.")] = None,
+    out_dir: Annotated[Path | None, typer.Option(
+        "--out", help="The run directory to write (new or empty).")] = None,
+    overwrite: Annotated[bool, typer.Option(
+        "--overwrite", help="Let --out replace the run already in that folder.")] = False,
     viewport: Annotated[str, typer.Option(help="Browser viewport WxH.")] = "1280x720",
     headed: Annotated[bool, typer.Option("--headed", help="Show the browser window.")] = False,
     retries: Annotated[int, typer.Option(help="Model retries on connection errors.")] = 2,
@@ -150,7 +160,7 @@ def run_cmd(
         driver, guards, tips = apply_safety(driver, None, policy=policy,
                                             allow_domains=allow_domain, interactive=interactive)
         runner = SkillRunner(driver, client, protocol=Glm41vPcProtocol(tips=tips),
-                             config=SkillRunConfig(run_dir=run_dir),
+                             config=SkillRunConfig(run_dir=run_dir, overwrite=overwrite),
                              hooks=[SkillProgress(), *guards])
     except (GuiAgentError, ValueError) as exc:
         stack.close()
@@ -158,20 +168,22 @@ def run_cmd(
     except BaseException:
         stack.close()
         raise
-    err.print(f"skill: {loaded.name} ({loaded.source})"
-              + (f"\nmodel: {model} at {model_url}" if model_url else "\nmodel: none"))
+    err.print(styled(f"skill: {loaded.name} ({loaded.source})" + (
+        f"\nmodel: {model} at {strip_userinfo(model_url)}" if model_url else "\nmodel: none")))
     try:
         result = runner.run(loaded, values)
+    except GuiAgentError as exc:  # a folder that cannot take the run, say
+        error(err, exc)
+        raise typer.Exit(EXIT_USAGE) from None
     finally:
         driver.close()
         stack.close()
     r = result.record
-    err.print(f"outcome: [bold]{result.outcome}[/bold] after {r.totals.steps} step(s), "
-              f"{r.totals.seconds:.1f}s")
-    err.print(f"run log: {result.run_dir}")
+    err.print(styled("outcome: ", (result.outcome, "bold"),
+                     f" after {r.totals.steps} step(s), {r.totals.seconds:.1f}s"))
+    err.print(styled(f"run log: {result.run_dir}"))
     if result.error is not None:
-        message = r.error.message if r.error else str(result.error)
-        err.print(f"[red]error:[/red] {escape(message)}", markup=True)
+        error(err, r.error.message if r.error else "")
     if isinstance(result.error, ModelRequiredError | ModelConnectionError | ConfigError):
         raise typer.Exit(EXIT_USAGE)
     raise typer.Exit(EXIT_DONE if result.outcome == "done" else EXIT_FAILED)
@@ -194,11 +206,11 @@ def from_run_cmd(
     try:
         text = skill_from_run(run_dir, name=name or output.stem, url=url)
     except GuiAgentError as exc:
-        err.print(f"[red]error:[/red] {exc}")
+        error(err, exc)
         raise typer.Exit(EXIT_USAGE) from None
     output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(text, encoding="utf-8")
-    out.print(f"wrote {output}")
+    write_atomic(output, text)
+    out.print(styled(f"wrote {output}"))
 
 
 def register(app: typer.Typer) -> None:

@@ -11,10 +11,13 @@ import typer
 from rich import box
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from ..errors import ConfigError, LogFormatError
+from .terminal import console as terminal_console
+from .terminal import error, printable, styled
 
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+err = terminal_console()
 EXIT_OK, EXIT_USAGE = 0, 2
 
 
@@ -29,11 +32,11 @@ def view(
 
     try:
         report = write_report(run_dir, out)
-        err.print(f"report: {report}")
+        err.print(styled(f"report: {report}"))
         if gif:
-            err.print(f"gif: {write_gif(run_dir)}")
+            err.print(styled(f"gif: {write_gif(run_dir)}"))
     except (LogFormatError, ConfigError) as exc:
-        err.print(f"[red]error:[/red] {exc}")
+        error(err, exc)
         raise typer.Exit(EXIT_USAGE) from None
     if open_:
         webbrowser.open(report.resolve().as_uri())
@@ -46,13 +49,15 @@ def runs(
     from ..replay import list_runs
 
     if not root.is_dir():
-        err.print(f"[red]error:[/red] {root} is not a directory")
+        error(err, f"{root} is not a directory")
         raise typer.Exit(EXIT_USAGE)
     listing = list_runs(root)
-    out = Console(soft_wrap=False)
+    out = Console(soft_wrap=False, highlight=False, emoji=False, markup=False)
     colors = {"done": "green", "answered": "green", "running": "yellow"}
-    rows = [[run.path.name, time.strftime("%m-%d %H:%M", time.localtime(run.started_at)),
-             run.kind, run.outcome, str(run.steps), f"{run.seconds:.1f}", run.task]
+    # Every cell comes from run folders (maybe someone else's): text, never markup.
+    rows = [[printable(c) for c in (
+        run.path.name, time.strftime("%m-%d %H:%M", time.localtime(run.started_at)),
+        run.kind, run.outcome, str(run.steps), f"{run.seconds:.1f}", run.task)]
             for run in listing.runs]
     headers = ["run", "started", "kind", "outcome", "steps", "seconds", "task"]
     widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
@@ -60,20 +65,20 @@ def runs(
     # One line per run: the short columns keep their width and the task gets what they
     # (and three cells of rule and padding per column) leave of the terminal.
     room = max(12, out.width - sum(widths[:-1]) - 3 * len(headers))
-    table = Table(title=f"runs in {root}", title_justify="left", box=box.SIMPLE_HEAD)
+    table = Table(title=Text(printable(f"runs in {root}")), title_justify="left", box=box.SIMPLE_HEAD)
     for i, header in enumerate(headers):
         table.add_column(header, justify="right" if header in ("steps", "seconds") else "left",
                          no_wrap=True, overflow="ellipsis", min_width=widths[i] if i < 6 else None)
     for row in rows:
-        color = colors.get(row[3], "red")
-        row[3] = f"[{color}]{row[3]}[/{color}]"
         row[6] = row[6] if len(row[6]) <= room else row[6][:room - 1] + "…"
-        table.add_row(*row)
+        cells = [Text(cell) for cell in row]
+        cells[3].stylize(colors.get(row[3], "red"))
+        table.add_row(*cells)
     out.print(table)
     if not listing.runs:
-        err.print(f"no runs in {root}")
+        err.print(styled(f"no runs in {root}"))
     for problem in listing.unreadable:
-        err.print(f"[yellow]skipped:[/yellow] {problem}")
+        err.print(styled(("skipped:", "yellow"), " ", problem))
 
 
 def register(app: typer.Typer) -> None:

@@ -15,7 +15,7 @@ from typing import Protocol, runtime_checkable
 from PIL import Image
 from pydantic import BaseModel
 
-from ..actions import Action, Answer, Done, Fail, Wait
+from ..actions import Action, Answer, Done, Fail, Type, Wait
 from ..geometry import ResolvedPoint, ScreenFrame, Size
 from ..imaging import EXTENSION, MIME, decode_image, encode_image, fit_size
 
@@ -71,6 +71,31 @@ class Observation:
             frame=frame, image=image, url=self.url, title=self.title,
             captured_at=self.captured_at, capture_seconds=self.capture_seconds,
         )
+
+
+def described(action: Action) -> str:
+    """The action for an error message: a ``type()`` shows how much, never what, it types."""
+    if isinstance(action, Type):
+        return f"type(<{len(action.content)} characters>)"
+    return action.to_call()
+
+
+def without_typed_text(action: Action, message: str) -> str:
+    """``message`` (a driver or library error) with the text a ``type()`` was typing removed.
+
+    Typed text may be a password (a secret's value, substituted just before the
+    driver); driver errors are logged and shown to the model, so they never hold it,
+    in any encoding (:mod:`guiagent.redaction`). Text under 3 characters cannot be
+    told apart from the rest of a message: then only the first line's error kind is kept.
+    """
+    from ..redaction import Redactor
+
+    if not isinstance(action, Type) or not action.content:
+        return message
+    if len(action.content) < 3:
+        head = (message.splitlines() or [""])[0]
+        return f"{head.split(':', 1)[0]}: (the message is hidden: it may quote the typed text)"
+    return Redactor({action.content: f"<{len(action.content)} typed characters>"}).text(message)
 
 
 class ActionResult(BaseModel):

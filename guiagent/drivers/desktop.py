@@ -38,7 +38,7 @@ from ..actions import (
 from ..errors import ActionRefusedError, ConfigError, DriverError, InputNotTakenError
 from ..geometry import XY, ResolvedPoint, ScreenFrame, Size
 from ..keys import MODIFIERS, parse_combo
-from .base import ActionResult, BaseDriver, Observation
+from .base import ActionResult, BaseDriver, Observation, described, without_typed_text
 from .desktop_clipboard import Clipboard, MissingToolError
 from .desktop_input import Button, InputBackend, XdotoolBackend
 from .desktop_pyautogui import PyAutoGuiBackend
@@ -241,10 +241,14 @@ class DesktopDriver(BaseDriver):
         assert backend is not None
         try:
             result = self._dispatch(backend, action, frame)
-        except DriverError:
-            raise
+        except DriverError as exc:
+            message = without_typed_text(action, str(exc))
+            if message == str(exc):
+                raise
+            raise DriverError(message) from None
         except Exception as exc:  # pyautogui and Xlib raise their own types
-            raise DriverError(f"{backend.name} failed on {action.to_call()}: {exc}") from exc
+            raise DriverError(without_typed_text(
+                action, f"{backend.name} failed on {described(action)}: {exc}")) from None
         if self.settle_seconds:
             time.sleep(self.settle_seconds)
         return result

@@ -73,11 +73,11 @@ class XdotoolBackend:
         self.env = dict(env)
         self.type_delay_ms = type_delay_ms
 
-    def run(self, *args: str, timeout: float = 30.0) -> None:
-        """Run ``xdotool ARGS`` and map failures to DriverError."""
+    def run(self, *args: str, timeout: float = 30.0, stdin: str | None = None) -> None:
+        """Run ``xdotool ARGS`` (``stdin`` fed to it) and map failures to DriverError."""
         try:
             done = subprocess.run(["xdotool", *args], env=self.env, capture_output=True,
-                                  text=True, timeout=timeout)
+                                  text=True, timeout=timeout, input=stdin)
         except FileNotFoundError as exc:
             raise MissingToolError("xdotool is not installed: apt-get install xdotool") from exc
         except subprocess.TimeoutExpired as exc:
@@ -116,5 +116,9 @@ class XdotoolBackend:
         self.run("key", "--clearmodifiers", xdotool_combo(keys))
 
     def type_ascii(self, text: str) -> None:
-        """``xdotool type`` with a small per-key delay so no app drops characters."""
-        self.run("type", "--delay", str(self.type_delay_ms), "--", text)
+        """``xdotool type`` with a small per-key delay so no app drops characters.
+
+        The text goes in on stdin (``--file -``), never on the command line, where
+        any process could read it (``ps``, /proc/PID/cmdline): it may be a password.
+        """
+        self.run("type", "--delay", str(self.type_delay_ms), "--file", "-", stdin=text)

@@ -100,7 +100,8 @@ class PyAutoGuiBackend:
             codes = [(index, code) for code, index in conn.keysym_to_keycodes(keysym)
                      if index in (0, 1)]
             if not codes:
-                raise DriverError(f"no key on this keymap types {ch!r}")
+                # Never the character itself: the text may be a password.
+                raise DriverError("a character of the text has no key on this keymap")
             index, code = min(codes)
             if index:
                 fake_input(conn, X.KeyPress, shift)

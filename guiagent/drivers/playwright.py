@@ -24,7 +24,7 @@ from ..errors import ConfigError, DriverError
 from ..geometry import ScreenFrame, Size
 from ..keys import parse_combo
 from .allow_proxy import AllowListProxy
-from .base import ActionResult, BaseDriver, Observation
+from .base import ActionResult, BaseDriver, Observation, without_typed_text
 from .browser import acquire_playwright, launch_chromium, release_playwright
 from .held_input import DialogSignal, perform, run_until_held
 from .overlay import OverlaySurface
@@ -258,7 +258,8 @@ class PlaywrightDriver(PageEventsMixin, BaseDriver):
         try:
             self._held = run_until_held(page, make, self._signal)
         except Exception as exc:  # noqa: BLE001 - Playwright's Error
-            raise DriverError(f"{action.action} failed in the browser: {exc}") from exc
+            raise DriverError(without_typed_text(
+                action, f"{action.action} failed in the browser: {exc}")) from None
         if self._held is None:
             self._settle()
         if self.show_pending() and self._shown is not None:

@@ -8,11 +8,13 @@ identical frames, which would lose steps).
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from PIL import Image, ImageDraw
 
 from ..errors import ConfigError
+from ..files import write_atomic
 from ..runlog import StepRecord, read_run
 from .marks import draw_marks, label_font, pointer_after, step_marks
 from .report import run_file
@@ -62,6 +64,8 @@ def write_gif(run_dir: str | Path, out: str | Path | None = None, *, width: int 
     frames = step_frames(run_dir, width)
     if not frames:
         raise ConfigError(f"{run_dir} has no step screenshots to animate")
-    frames[0].save(target, save_all=True, append_images=frames[1:], loop=0,
+    buffer = io.BytesIO()
+    frames[0].save(buffer, format="WEBP" if target.suffix.lower() == ".webp" else "GIF",
+                   save_all=True, append_images=frames[1:], loop=0,
                    duration=round(seconds_per_step * 1000), optimize=False)
-    return target
+    return write_atomic(target, buffer.getvalue())  # never through a linked run.gif

@@ -21,6 +21,7 @@ from urllib.parse import quote
 from jinja2 import Environment, PackageLoader, select_autoescape
 from PIL import Image
 
+from ..files import write_atomic
 from ..imaging import MIME
 from ..runlog import PHASES, RunRecord, StepRecord, read_run
 from .marks import Mark, pointer_after, step_marks
@@ -133,5 +134,4 @@ def write_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
     """Write ``report.html`` into the run directory (or ``out``); return its path."""
     run_dir = Path(run_dir)
     target = Path(out) if out else run_dir / REPORT_NAME
-    target.write_text(render_report(run_dir), encoding="utf-8")
-    return target
+    return write_atomic(target, render_report(run_dir))  # never through a linked report.html

@@ -19,9 +19,11 @@ from ..agent import AgentHooks
 from ..drivers.base import ActionResult, Driver, Observation
 from ..errors import ConfigError, TargetNotFoundError
 from ..runlog import ErrorInfo, RunLog, StepRecord
+from ..secrets import Secrets
 from .ground_model import ModelGrounder
 from .ground_ocr import GOOD_ENOUGH, ScreenText
 from .grounding import Grounding, GroundingChain, Miss
+from .schema import Parameter
 from .target import Purpose, Target
 from .templating import render_text, render_value
 
@@ -33,7 +35,8 @@ class SkillContext:
 
     def __init__(self, driver: Driver, log: RunLog, chain: GroundingChain,
                  model_grounder: ModelGrounder, screen_text: ScreenText, *,
-                 variables: dict[str, Any], secrets: dict[str, str], image_format: str = "jpeg",
+                 variables: dict[str, Any], secrets: Secrets | None = None,
+                 params: dict[str, Parameter] | None = None, image_format: str = "jpeg",
                  jpeg_quality: int = 85, hooks: list[AgentHooks] | None = None,
                  settle_seconds: float = 1.5) -> None:
         self.driver = driver
@@ -42,7 +45,8 @@ class SkillContext:
         self.model_grounder = model_grounder
         self.screen_text = screen_text
         self.variables = variables
-        self.secrets = {v: k for k, v in secrets.items() if v}
+        self.secrets = secrets or Secrets()
+        self.skill_params = params or {}
         self.image_format = image_format
         self.jpeg_quality = jpeg_quality
         self.hooks = list(hooks or [])
@@ -73,10 +77,8 @@ class SkillContext:
         return type(target).model_validate(data)
 
     def redact(self, text: str) -> str:
-        """Replace secret parameter values by ``{{name}}`` for the log."""
-        for value, name in self.secrets.items():
-            text = text.replace(value, "{{" + name + "}}")
-        return text
+        """Replace secret values by ``{{secret:name}}`` (as the log does with everything)."""
+        return self.log.redactor.text(text)
 
     # -- screen ------------------------------------------------------------
     def observe(self, fresh: bool = False) -> Observation:

@@ -21,6 +21,7 @@ import yaml
 from ..actions import Key, LeftClick, LeftDoubleClick, RightClick, Scroll, Type, Wait
 from ..errors import ConfigError
 from ..runlog import StepRecord, read_run
+from ..secrets import PLACEHOLDER_RE
 from .describe import DomDescriber, text_near_point
 from .loader import parse_skill
 
@@ -44,11 +45,13 @@ def skill_from_run(run_dir: str | Path, *, name: str, url: str | None = None) ->
         if describer is not None:
             describer.close()
     if browser and steps and steps[-1].title and steps[-1].title != (steps[0].title or ""):
-        builder.out.append({"wait_for": {"title_contains": steps[-1].title, "timeout": 10}})
+        builder.out.append({"wait_for": {"title_contains": literal(steps[-1].title),
+                                         "timeout": 10}})
     skill = {"name": re.sub(r"[^A-Za-z0-9_.-]+", "_", name),
-             "description": record.task, "parameters": builder.params, "steps": builder.out}
-    header = (f"# Made by `guiagent skill from-run {run_dir}`.\n"
-              f"# Task of the run: {record.task}\n")
+             "description": literal(record.task), "parameters": builder.params,
+             "steps": builder.out}
+    header = (f"# Made by `guiagent skill from-run {_one_line(str(run_dir))}`.\n"
+              f"# Task of the run: {_one_line(record.task)}\n")
     text = header + yaml.safe_dump(skill, sort_keys=False, allow_unicode=True, width=100)
     parse_skill(text, f"skill made from {run_dir}")  # what we write must load
     return text
@@ -88,7 +91,7 @@ class _Builder:
                     spec["button"] = "right"
                 self._pending = spec
             elif isinstance(action, Type):
-                text = action.content
+                text = self._typed(action.content)
                 if self._pending is not None and set(self._pending) <= {
                         "label", "placeholder", "text", "role", "description"}:
                     target = self._pending
@@ -108,7 +111,7 @@ class _Builder:
                 self.out.append({"wait": 5})
             elif action is not None and not action.terminal:
                 self._flush()
-                self.out.append({"agent": f"Do this again: {action.to_call()}"})
+                self.out.append({"agent": literal(f"Do this again: {action.to_call()}")})
             i += 1
         self._flush()
 
@@ -128,15 +131,35 @@ class _Builder:
             if not note:
                 raise ConfigError(f"step {step.index}: nothing readable at the clicked point and "
                                   "no element_info; this run cannot become a skill")
-            return {"description": note}, info
+            return {"description": literal(note)}, info
         if note and note.casefold() not in {str(v).casefold() for v in target.values()}:
             target["description"] = note
-        return target, info
+        # Page texts and the model's words are literal text, never templates.
+        return {k: literal(v) if isinstance(v, str) else v for k, v in target.items()}, info
 
-    def _param(self, value: str, target: dict[str, Any], verb: str = "typed into") -> str:
+    def _typed(self, content: str) -> str | _Template:
+        """Typed text; ``{{secret:NAME}}`` placeholders become secret parameters."""
+        if not PLACEHOLDER_RE.search(content):
+            return content
+        parts, last = [], 0
+        for match in PLACEHOLDER_RE.finditer(content):
+            parts.append(literal(content[last:match.start()]))
+            name = match.group(1)
+            self.params.setdefault(name, {
+                "type": "string", "secret": True,
+                "description": f"the secret {name}; the recorded run typed its placeholder"})
+            parts.append("{{ " + name + " }}")
+            last = match.end()
+        parts.append(literal(content[last:]))
+        return _Template("".join(parts))
+
+    def _param(self, value: str | _Template, target: dict[str, Any],
+               verb: str = "typed into") -> str:
         """Make a parameter of a value the task mentions; otherwise keep the literal."""
-        if len(value.strip()) < 2 or value.casefold() not in self.task:
-            return value
+        if isinstance(value, _Template):
+            return str(value)
+        if len(value.strip()) < 2 or value.casefold() not in self.task or literal(value) != value:
+            return literal(value)
         base = _slug(target.get("label") or target.get("placeholder") or target.get("text")
                      or "text")
         param, n = base, 2
@@ -145,6 +168,27 @@ class _Builder:
         self.params[param] = {"type": "string", "default": value,
                               "description": f"{verb} {base.replace('_', ' ')}"}
         return "{{ " + param + " }}"
+
+
+class _Template(str):
+    """Text that is already a template (placeholders made parameters): not escaped again."""
+
+
+def literal(text: str) -> str:
+    """``text`` as a template that renders to exactly ``text``.
+
+    Skill strings are Jinja2 templates; text from a run (what was typed, a page's
+    labels, the task) that holds ``{{``, ``{%`` or ``{#`` gets every ``{`` written
+    as ``{{ '{' }}``.
+    """
+    if not any(mark in text for mark in ("{{", "{%", "{#")):
+        return text
+    return text.replace("{", "{{ '{' }}")
+
+
+def _one_line(text: str) -> str:
+    """For a YAML comment: a newline in the text must not end the comment."""
+    return " ".join(text.splitlines())
 
 
 def _slug(text: str) -> str:

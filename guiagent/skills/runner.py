@@ -10,6 +10,7 @@ by DOM and OCR runs, and the first one that needs the model fails with
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections.abc import Mapping
@@ -30,7 +31,9 @@ from ..errors import (
 from ..model import ModelClient
 from ..protocols.base import ProtocolAdapter
 from ..protocols.glm41v_pc import Glm41vPcProtocol
+from ..redaction import strip_userinfo
 from ..runlog import ErrorInfo, Outcome, RunLog, RunRecord
+from ..secrets import Secrets, SecretsDriver, placeholder, redactor_of
 from .context import SkillContext
 from .ground_dom import DomGrounder
 from .ground_model import ModelGrounder
@@ -39,8 +42,14 @@ from .grounding import GroundingChain
 from .params import resolve_params
 from .schema import AgentStep, ForEachStep, Skill, step_kind
 from .steps import HANDLERS
-from .templating import truthy
+from .templating import render_text, truthy
 from .verify_run import run_verify
+
+
+def secret_params(skill: Skill, values: Mapping[str, Any]) -> Secrets:
+    """The values of the skill's ``secret: true`` parameters, by parameter name."""
+    return Secrets({re.sub(r"\W", "_", n): str(values[n]) for n, p in skill.parameters.items()
+                    if p.secret and values.get(n) not in (None, "")})
 
 
 class SkillRunConfig(BaseModel):
@@ -52,6 +61,8 @@ class SkillRunConfig(BaseModel):
     jpeg_quality: int = Field(default=85, ge=1, le=100)
     use_ocr: bool = True
     settle_seconds: float = Field(default=1.5, ge=0)  # keep looking this long before a miss
+    #: Write into a ``run_dir`` that holds a previous run (its files are replaced).
+    overwrite: bool = False
 
 
 class SkillRunner:
@@ -69,7 +80,7 @@ class SkillRunner:
     def run(self, skill: Skill, params: Mapping[str, Any] | None = None) -> RunResult:
         """Run every step; parameter errors raise ConfigError before anything happens."""
         values = resolve_params(skill, params)
-        secrets = {n: str(values[n]) for n, p in skill.parameters.items() if p.secret}
+        secrets = secret_params(skill, values)
         log = self._new_log(skill, values, secrets)
         screen_text = ScreenText()
         model_grounder = ModelGrounder(self.model, image_format=self.config.image_format,
@@ -80,6 +91,7 @@ class SkillRunner:
         grounders.append(model_grounder)
         ctx = SkillContext(self.driver, log, GroundingChain(grounders), model_grounder,
                            screen_text, variables=dict(values), secrets=secrets,
+                           params=skill.parameters,
                            image_format=self.config.image_format,
                            jpeg_quality=self.config.jpeg_quality, hooks=self.hooks,
                            settle_seconds=self.config.settle_seconds)
@@ -110,18 +122,19 @@ class SkillRunner:
         return RunResult(outcome=outcome, run_dir=log.dir, record=record, steps=log.steps,
                          error=error)
 
-    def _new_log(self, skill: Skill, values: dict[str, Any], secrets: dict[str, str]) -> RunLog:
+    def _new_log(self, skill: Skill, values: dict[str, Any], secrets: Secrets) -> RunLog:
         run_dir = self.config.run_dir or self.config.runs_root / (
             time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:6])
-        shown = {k: ("***" if k in secrets else v) for k, v in values.items()}
+        shown = {k: ("***" if skill.parameters[k].secret else v) for k, v in values.items()}
         record = RunRecord(
             kind="skill", task=f"skill {skill.name}: {skill.description}".strip().rstrip(":"),
             protocol=self.protocol.name if self.model else "", driver=self.driver.describe(),
-            model={"base_url": self.model.settings.base_url, "name": self.model.settings.model}
-            if self.model else {},
+            model={"base_url": strip_userinfo(self.model.settings.base_url),
+                   "name": self.model.settings.model} if self.model else {},
             extra={"skill": {"name": skill.name, "source": skill.source, "params": shown}},
         )
-        return RunLog(run_dir, record)
+        redactor = secrets.redactor().merged(redactor_of(self.driver))
+        return RunLog(run_dir, record, redactor=redactor, overwrite=self.config.overwrite)
 
     def _run_steps(self, ctx: SkillContext, steps: list[Any], prefix: str) -> None:
         for number, step in enumerate(steps, start=1):
@@ -178,7 +191,11 @@ class SkillRunner:
                 ctx.variables[spec.as_] = saved
 
     def _agent(self, ctx: SkillContext, step: AgentStep) -> None:
-        goal = ctx.text(step.agent.goal)
+        # The model gets placeholders for secret parameters, never their values: the
+        # nested agent types {{secret:NAME}} and a SecretsDriver substitutes the value.
+        goal = render_text(step.agent.goal, {**ctx.variables, **{
+            name: placeholder(re.sub(r"\W", "_", name)) for name, p in ctx.skill_params.items()
+            if p.secret}})
         ctx.label = f"agent: {goal}"
         if self.model is None:
             raise ModelRequiredError(
@@ -189,7 +206,15 @@ class SkillRunner:
         config = AgentConfig(run_dir=ctx.log.dir / sub, max_steps=step.agent.max_steps,
                              image_format=self.config.image_format,
                              jpeg_quality=self.config.jpeg_quality)
-        result = Agent(self.driver, self.model, protocol=self.protocol, config=config,
+        driver: Any = self.driver
+        protocol = self.protocol
+        known = ctx.secrets
+        if known:
+            driver = SecretsDriver(self.driver, known)
+            if isinstance(protocol, Glm41vPcProtocol):
+                tips = "\n".join(t for t in (protocol.tips, known.prompt_tip()) if t)
+                protocol = Glm41vPcProtocol(tips=tips)
+        result = Agent(driver, self.model, protocol=protocol, config=config,
                        hooks=self.hooks).run(goal)
         ctx.obs = None
         for s in result.steps:

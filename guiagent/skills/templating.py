@@ -14,18 +14,30 @@ from functools import lru_cache
 from typing import Any
 
 from jinja2 import StrictUndefined, TemplateError, UndefinedError
-from jinja2.sandbox import SandboxedEnvironment
 
 from ..errors import SkillStepError
+from .template_limits import MAX_SIZE, BoundedEnvironment, TemplateTooLargeError, check_size
 
 _WHOLE = re.compile(r"^\s*\{\{(.*)\}\}\s*$", re.DOTALL)
 
 
 @lru_cache(maxsize=1)
-def environment() -> SandboxedEnvironment:
-    """The one template environment skills use."""
-    return SandboxedEnvironment(undefined=StrictUndefined, autoescape=False,
-                                keep_trailing_newline=True)
+def environment() -> BoundedEnvironment:
+    """The one template environment skills use (sandboxed, immutable, size-limited)."""
+    return BoundedEnvironment(undefined=StrictUndefined, autoescape=False,
+                              keep_trailing_newline=True)
+
+
+def _render_bounded(template: str, context: dict[str, Any]) -> str:
+    """Render, stopping as soon as the output passes the size limit."""
+    parts, size = [], 0
+    for chunk in environment().from_string(template).generate(context):
+        size += len(chunk)
+        if size > MAX_SIZE:
+            raise TemplateTooLargeError(f"the output would pass {MAX_SIZE:,} characters; skill "
+                                        "templates are limited to that")
+        parts.append(chunk)
+    return "".join(parts)
 
 
 def render_text(template: str, context: dict[str, Any]) -> str:
@@ -33,12 +45,16 @@ def render_text(template: str, context: dict[str, Any]) -> str:
     if "{{" not in template and "{%" not in template:
         return template
     try:
-        return environment().from_string(template).render(context)
+        return _render_bounded(template, context)
     except UndefinedError as exc:
         raise SkillStepError(f"template {template!r}: {exc.message}; pass it with "
                              "--param NAME=VALUE") from exc
     except TemplateError as exc:
         raise SkillStepError(f"template {template!r} failed: {exc}") from exc
+    except (ArithmeticError, LookupError, TypeError, ValueError, RecursionError) as exc:
+        # 1/0, a missing key, 'a' - 1 ...: the template's fault, reported as such.
+        raise SkillStepError(f"template {template!r} failed: {type(exc).__name__}: "
+                             f"{exc}") from exc
 
 
 def render_value(value: Any, context: dict[str, Any]) -> Any:
@@ -49,12 +65,15 @@ def render_value(value: Any, context: dict[str, Any]) -> Any:
             try:
                 expr = environment().compile_expression(match.group(1).strip(),
                                                         undefined_to_none=False)
-                result = expr(**context)
+                result = check_size(expr(**context))
             except UndefinedError as exc:
                 raise SkillStepError(f"template {value!r}: {exc.message}; pass it with "
                                      "--param NAME=VALUE") from exc
             except TemplateError as exc:
                 raise SkillStepError(f"template {value!r} failed: {exc}") from exc
+            except (ArithmeticError, LookupError, TypeError, ValueError, RecursionError) as exc:
+                raise SkillStepError(f"template {value!r} failed: {type(exc).__name__}: "
+                                     f"{exc}") from exc
             if isinstance(result, StrictUndefined):  # pragma: no cover - raised above
                 raise SkillStepError(f"template {value!r} is undefined")
             return result
