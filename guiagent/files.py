@@ -26,7 +26,7 @@ os.umask(_UMASK)
 
 #: What a run (or replay) writes into its folder; ``--overwrite`` removes exactly these.
 RUN_ARTIFACTS = ("run.json", "steps.jsonl", "screenshots", "report.html", "run.gif",
-                 "agents", "divergence")
+                 "agents", "divergence", "traceback.txt")
 
 
 def write_atomic(path: str | Path, data: bytes | str) -> Path:

@@ -17,6 +17,8 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
+from ..files import write_atomic
+
 _run_dir: Path | None = None
 
 
@@ -33,9 +35,7 @@ def crash_file(exc: BaseException) -> Path:
     if _run_dir is not None:
         try:
             _run_dir.mkdir(parents=True, exist_ok=True)
-            path = _run_dir / "traceback.txt"
-            path.write_text(text, encoding="utf-8")
-            return path
+            return write_atomic(_run_dir / "traceback.txt", text)  # never through a link
         except OSError:
             pass
     fd, name = tempfile.mkstemp(prefix=f"guiagent-crash-{stamp}-", suffix=".txt")
