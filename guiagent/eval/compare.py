@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..errors import ConfigError
+from ..files import write_atomic
 from .report import environment
 from .results import RESULTS, read_results
 
@@ -132,6 +133,5 @@ def print_comparison(c: Comparison, console: Console) -> None:
 def write_comparison(c: Comparison, target: Path) -> Path:
     """Render the comparison page."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(environment().get_template("compare.html.j2").render(c=c, alpha=ALPHA),
-                      encoding="utf-8")
-    return target
+    return write_atomic(target, environment().get_template("compare.html.j2").render(
+        c=c, alpha=ALPHA))

@@ -28,6 +28,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from ..errors import DriverError, EnvironmentStartError, ModelConnectionError
+from ..files import write_atomic
 from ..hooks import StopRun
 from ..model import ModelSettings
 from .checks import is_infeasible, run_checks
@@ -193,7 +194,7 @@ def run_episode(spec: EpisodeSpec, worker: Worker) -> EpisodeResult:
         result.error = "\n".join(errors)
     result.category = failure_category(spec.task, result)
     spec.episode_dir.mkdir(parents=True, exist_ok=True)
-    (spec.episode_dir / "episode.json").write_text(result.model_dump_json(indent=2), encoding="utf-8")
+    write_atomic(spec.episode_dir / "episode.json", result.model_dump_json(indent=2))
     return result
 
 

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, GuiAgentError
+from ..files import write_atomic
 from .backends import ResultCallback
 from .episode import EpisodeResult, EpisodeSpec, EvalSettings, Worker, run_episode
 from .run_archive import pack_folder, unpack_folder
@@ -278,7 +279,7 @@ class RayBackend:
         except GuiAgentError as exc:
             return _infra_result(spec, f"the episode's folder could not be unpacked: {exc}")
         result.extra = {**result.extra, "ray_node": payload["node"], "ray_worker_pid": payload["pid"]}
-        (target / "episode.json").write_text(result.model_dump_json(indent=2), encoding="utf-8")
+        write_atomic(target / "episode.json", result.model_dump_json(indent=2))
         return result
 
 

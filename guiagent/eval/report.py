@@ -16,6 +16,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from ..files import write_atomic
 from .episode import EpisodeResult
 from .results import SUMMARY, read_results, summarize
 
@@ -85,5 +86,4 @@ def render_eval_report(out_dir: Path) -> str:
 def write_eval_report(out_dir: Path) -> Path:
     """Write ``report.html`` into the results folder; return its path."""
     target = out_dir / REPORT_NAME
-    target.write_text(render_eval_report(out_dir), encoding="utf-8")
-    return target
+    return write_atomic(target, render_eval_report(out_dir))  # never through a link

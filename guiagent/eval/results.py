@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..errors import LogFormatError
+from ..files import write_atomic
 from .episode import EpisodeResult
 
 RESULTS, SUMMARY = "results.jsonl", "summary.json"
@@ -135,7 +136,5 @@ def write_summary(out_dir: Path, results: list[EpisodeResult],
                   meta: dict[str, Any] | None = None) -> dict[str, Any]:
     """Write summary.json (atomically) and return it."""
     summary = summarize(results, meta)
-    tmp = out_dir / (SUMMARY + ".tmp")
-    tmp.write_text(json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, out_dir / SUMMARY)
+    write_atomic(out_dir / SUMMARY, json.dumps(summary, indent=2, ensure_ascii=False))
     return summary
