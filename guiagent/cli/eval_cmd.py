@@ -14,6 +14,8 @@ from typer.core import TyperGroup
 
 from ..errors import ConfigError, GuiAgentError
 from ..model import DEFAULT_BASE_URL, DEFAULT_MODEL, ModelSettings
+from ..redaction import strip_userinfo
+from .terminal import styled
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 EXIT_RAN, EXIT_USAGE = 0, 2
@@ -143,11 +145,12 @@ def run_suite(
         raise typer.Exit(EXIT_USAGE) from None
     specs = [EpisodeSpec(task=t, repeat=k, out_dir=out) for k in range(1, repeat + 1) for t in tasks
              if (t.id, k) not in done]
-    meta = {"suite": suite, "model": {"base_url": model_url, "name": model}, "repeat": repeat,
-            "tasks": len(tasks), "backend": backend, "workers": workers,
+    meta = {"suite": suite, "model": {"base_url": strip_userinfo(model_url), "name": model},
+            "repeat": repeat, "tasks": len(tasks), "backend": backend, "workers": workers,
             "versions": software_versions()}
     err.print(f"suite {suite}: {len(tasks)} task(s) x {repeat} = {len(tasks) * repeat} episode(s), "
-              f"{len(specs)} to run, {workers} worker(s), model {model} at {model_url}")
+              f"{len(specs)} to run, {workers} worker(s), model {model} at "
+              f"{escape(strip_userinfo(model_url))}")
     _run_with_progress(runner, specs, out, len(done))
     raise typer.Exit(finish(out, meta))
 
@@ -166,9 +169,11 @@ def _run_with_progress(runner: Any, specs: list[Any], out: Path, already: int) -
             counts["n"] += 1
             counts["ok"] += result.success
             mark = "ok" if result.success else (result.category or "failed")
-            bar.console.print(f"{'[green]' if result.success else '[red]'}{mark}[/] "
-                              f"{result.task} r{result.repeat}: {result.outcome}, {result.steps} "
-                              f"step(s), {result.seconds:.1f}s", markup=True, highlight=False)
+            # Task ids and categories come from task files: text, never markup.
+            bar.console.print(styled((mark, "green" if result.success else "red"),
+                                     f" {result.task} r{result.repeat}: {result.outcome}, "
+                                     f"{result.steps} step(s), {result.seconds:.1f}s"),
+                              highlight=False)
             bar.update(job, advance=1,
                        rate=f"{counts['ok']}/{counts['n']} ({counts['ok'] / counts['n']:.0%})")
 
