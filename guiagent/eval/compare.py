@@ -16,7 +16,9 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
+from ..cli.terminal import printable
 from ..errors import ConfigError
 from ..files import write_atomic
 from .report import environment
@@ -114,7 +116,7 @@ def _rate(ok: int, n: int) -> str:
 
 def print_comparison(c: Comparison, console: Console) -> None:
     """A table of the tasks whose figures differ, then the pooled total."""
-    table = Table(title=f"A = {c.a}   B = {c.b}", title_justify="left")
+    table = Table(title=Text(printable(f"A = {c.a}   B = {c.b}")), title_justify="left")
     table.add_column("task", overflow="fold")
     for col in ("A", "B", "change", "p (Fisher)", ""):
         table.add_column(col, no_wrap=True)
@@ -122,8 +124,8 @@ def print_comparison(c: Comparison, console: Console) -> None:
         if t is not c.total and t.delta == 0:
             continue
         delta = "-" if t.delta is None else f"{t.delta:+.0%}"
-        table.add_row(t.task, _rate(t.a_ok, t.a_n), _rate(t.b_ok, t.b_n), delta, f"{t.p_value:.3g}",
-                      "beyond noise" if t.significant else "within noise")
+        table.add_row(Text(printable(t.task)), _rate(t.a_ok, t.a_n), _rate(t.b_ok, t.b_n), delta,
+                      f"{t.p_value:.3g}", "beyond noise" if t.significant else "within noise")
     console.print(table)
     same = sum(1 for t in c.tasks if t.delta == 0)
     console.print(f"{same} task(s) unchanged; differences are beyond noise when Fisher's exact "
