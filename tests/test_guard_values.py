@@ -1,8 +1,7 @@
 """The guard describes targets by their labels, never by what was typed into a field."""
 
-from urllib.parse import quote
-
 import pytest
+from pages.server import PageServer
 
 from guiagent import Agent, AgentConfig, ModelSettings, OpenAIChatClient
 from guiagent.guard import ActionGuard
@@ -11,18 +10,7 @@ from guiagent.testing import GlmModelServer, glm_answer
 
 pytestmark = pytest.mark.browser
 
-# Each control is 200x50 at a known place in a 1280x720 viewport.
-PAGE = """<!doctype html><title>Fields</title><body style="margin:0">
-<label for="pw" style="position:absolute;left:0;top:0">Password</label>
-<input id="pw" type="password" value="pay hunter2"
-       style="position:absolute;left:100px;top:100px;width:200px;height:50px">
-<input id="note" type="text" value="delete hunter2" aria-label="Note"
-       style="position:absolute;left:400px;top:100px;width:200px;height:50px">
-<textarea id="area" style="position:absolute;left:700px;top:100px;width:200px;height:50px"
-  >transfer hunter2</textarea>
-<input id="buy" type="submit" value="Buy now"
-       style="position:absolute;left:100px;top:400px;width:200px;height:50px">
-</body>"""
+# tests/pages/fields.html: each control is 200x50 at a known place in a 1280x720 viewport.
 PASSWORD, NOTE, AREA, BUY = "[156,174]", "[391,174]", "[625,174]", "[156,590]"
 
 
@@ -31,8 +19,8 @@ def test_field_values_never_describe_a_target(tmp_path):
 
     answers = [glm_answer(f"left_click(start_box='{p}')") for p in (PASSWORD, NOTE, AREA, BUY)]
     answers.append(glm_answer("DONE()"))
-    with GlmModelServer(answers) as server, \
-            PlaywrightDriver("data:text/html," + quote(PAGE)) as driver:
+    with GlmModelServer(answers) as server, PageServer() as pages, \
+            PlaywrightDriver(pages.url + "/fields.html") as driver:
         agent = Agent(driver, OpenAIChatClient(ModelSettings(base_url=server.base_url, retries=0)),
                       config=AgentConfig(run_dir=tmp_path / "run", max_steps=6),
                       hooks=[ActionGuard()])  # unattended: a confirmation would be a refusal

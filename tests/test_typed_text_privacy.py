@@ -49,10 +49,11 @@ def test_xdotool_gets_the_text_on_stdin_not_argv(fake_xdotool):
 @pytest.mark.desktop
 def test_desktop_driver_errors_never_quote_typed_text(fake_xdotool):
     from guiagent.drivers.desktop import DesktopDriver
-    from guiagent.sandboxes.desktop import DesktopSandbox
+    from guiagent.sandboxes.desktop import DesktopSandbox, launch_probe
 
-    with DesktopSandbox(size="640x480") as sandbox, DesktopDriver(
+    with DesktopSandbox(size="1280x720") as sandbox, DesktopDriver(
             display=sandbox.display, backend="xdotool", type_mode="keys") as driver:
+        launch_probe(sandbox, fake_xdotool / "events.jsonl", target=(900, 500))  # takes the focus
         frame = driver.observe().frame
         with pytest.raises(DriverError) as info:
             driver.act(Type(content=SECRET), frame)
