@@ -50,6 +50,7 @@ def hunt(target: str, inputs: int) -> tuple[bool, dict[str, int], float]:
     started = time.monotonic()
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", path, "-q", "-p", "no:cacheprovider", "-k", selected,
+         "--timeout", "0",  # a hunt runs as long as it takes
          "--hypothesis-show-statistics"],
         cwd=ROOT, env=env, capture_output=True, text=True)
     seconds = time.monotonic() - started
