@@ -26,6 +26,9 @@ PAGES = {
         _button("ask", "Sign", "'prompt:' + prompt('Your name?', 'nobody')"),
         _button("hello", "Save", "'alert:' + alert('Saved!')"),
     ]),
+    "/leave": """<!doctype html><title>Draft</title><input id=draft style="font-size:24px">
+<p><a id=away href="/child" style="font-size:24px">Away</a></p>
+<script>addEventListener('beforeunload', (e) => { e.preventDefault(); e.returnValue = ''; });</script>""",
     "/upload": """<!doctype html><title>Upload</title>
 <form method=post action=/upload enctype=multipart/form-data>
   <p><label for=file style="font-size:20px">Your CV</label>

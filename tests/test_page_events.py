@@ -85,6 +85,27 @@ def test_alert_acknowledged(site, tmp_path):
     assert dialogs_of(steps)[0].kind == "alert"
 
 
+def test_beforeunload_leave_clicked(site, tmp_path):
+    result, steps, _ = run_agent(site, "/leave", [
+        ClickOn("#draft"), TypeText("unsaved"), ClickOn("#away", "Away"), ClickOn(OK, "Leave"),
+        Finish()], tmp_path)
+    assert result.outcome == "done", result.error
+    [dialog] = dialogs_of(steps)
+    assert (dialog.kind, dialog.answer) == ("beforeunload", "accepted")
+    assert steps[-1].url.endswith("/child")
+
+
+def test_logs_without_page_events_stay_readable(tmp_path):
+    from guiagent.runlog import StepRecord
+
+    old = StepRecord.model_validate_json('{"index": 1, "started_at": 1.0, "extra": {}}')
+    assert old.page_events is None
+    new = StepRecord.model_validate_json(
+        '{"index": 2, "started_at": 2.0, "page_events": {"dialogs": [{"kind": "confirm", '
+        '"message": "Sure?", "answer": "accepted", "future_field": 1}]}}')
+    assert new.page_events.dialogs[0].message == "Sure?"
+
+
 def test_guard_refuses_accepting_a_matching_confirm_unattended(site, tmp_path):
     measured = plan_answers(site.url + "/dialogs", [ClickOn("#delete"), ClickOn(OK)])
     cancel = plan_answers(site.url + "/dialogs", [ClickOn("#delete"), ClickOn(CANCEL), Finish()])
@@ -242,3 +263,19 @@ def test_downloads_never_overwrite_or_follow_links(tmp_path):
     assert victim.read_bytes() == b"keep"
     assert record.path == "downloads/bashrc (2)" and (folder / "bashrc (2)").read_bytes() == b"new"
     assert sorted(p.name for p in folder.iterdir()) == ["bashrc", "bashrc (2)"]
+
+
+def test_secret_typed_into_a_prompt_is_redacted_in_the_record(tmp_path):
+    from guiagent.drivers.page_records import DialogRecord, PageEvents
+    from guiagent.secrets import Secrets, SecretsDriver
+
+    class Browser:
+        name = "fake"
+
+        def collect_page_events(self, run_dir):
+            return PageEvents(dialogs=[DialogRecord(kind="prompt", message="PIN?",
+                                                    answer="accepted", text="4711-xyz")])
+
+    wrapped = SecretsDriver(Browser(), Secrets({"PIN": "4711-xyz"}))
+    events = wrapped.collect_page_events(tmp_path)
+    assert events.dialogs[0].text == "{{secret:PIN}}"
