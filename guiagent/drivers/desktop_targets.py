@@ -63,8 +63,8 @@ class InputTargets:
         root = conn.screen().root
         focus = conn.get_input_focus().focus
         if focus == X.PointerRoot:  # keys follow the pointer: whatever lies under it
-            child = root.query_pointer().child
-            return self._client_class(child) if child else None
+            child = root.query_pointer().child  # a top-level window (a frame, maybe)
+            return (self._client_class(child) or "the window under the pointer") if child else None
         if not hasattr(focus, "id") or focus.id in (X.NONE, root.id):
             return None
         return self._client_class(focus)
