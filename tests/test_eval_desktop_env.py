@@ -138,3 +138,18 @@ def test_calc_opens_the_placed_workbook_and_teardown_ends_libreoffice(tmp_path):
     finally:
         env.close()
     assert leftovers(display) == []
+
+
+@pytest.mark.parametrize("desktop, message", [
+    ('{apps: ["calc a.xlsx b.xlsx"]}', "give one document at most"),
+    ("{apps: [[]]}", "a command is a non-empty list"),
+    ("{size: 12x}", "bad screen size '12x'"),
+])
+def test_bad_desktop_sections_are_refused_when_the_file_loads(desktop, message):
+    from guiagent.errors import TaskFileError
+    from guiagent.eval.tasks import parse_tasks
+
+    with pytest.raises(TaskFileError, match=message) as info:
+        parse_tasks(f"- id: t\n  instruction: x\n  desktop: {desktop}\n  evaluate:\n    - file: a.txt\n",
+                    "suite.yaml")
+    assert "suite.yaml:3" in str(info.value)

@@ -33,11 +33,13 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from ..drivers.desktop import DesktopDriver
 from ..drivers.desktop_windows import APP_TIMEOUT_SECONDS
 from ..errors import ConfigError, EnvironmentStartError, GuiAgentError
+
+if TYPE_CHECKING:
+    from ..drivers.desktop import DesktopDriver
 
 OFFICE_APPS = ("calc", "writer")
 #: Seconds to wait for an app's window to be ready; LibreOffice takes ~1-2 s, a minute under load.
@@ -146,6 +148,7 @@ class DesktopEnv:
         The apps start in :meth:`begin`, after the setup steps, so that files a
         setup step copies are there when an app opens them.
         """
+        from ..drivers.desktop import DesktopDriver
         from ..sandboxes.desktop import DesktopSandbox
 
         spec: DesktopTaskSpec | None = getattr(ctx.task, "desktop", None)

@@ -324,3 +324,29 @@ class DesktopSpec(Strict):
     files: list[CopySpec] = []
     size: str = "1280x720"
     wait_for: str | None = None
+
+    @field_validator("apps")
+    @classmethod
+    def _apps(cls, value: list[str | list[str]]) -> list[str | list[str]]:
+        """``calc``, ``"writer letter.docx"`` or a command list (checked when the file loads)."""
+        from ..errors import ConfigError
+        from .desktop_env import AppLaunch
+
+        for entry in value:
+            try:
+                AppLaunch.parse(entry)
+            except ConfigError as exc:
+                raise ValueError(str(exc)) from exc
+        return value
+
+    @field_validator("size")
+    @classmethod
+    def _size(cls, value: str) -> str:
+        from ..geometry import Size
+
+        try:
+            Size.parse(value)
+        except ValueError as exc:
+            raise ValueError(f"bad screen size {value!r}: expected WIDTHxHEIGHT such as 1280x720") \
+                from exc
+        return value
