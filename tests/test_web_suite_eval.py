@@ -23,10 +23,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(900)]  # ~1.5 min on 2 id
 SANDBOX_POLICY = Path(__file__).with_name("web_sandbox_policy.yaml")
 
 
-def run_eval(tmp_path: Path, url: str, *args: str) -> tuple[list[dict], dict]:
+def run_eval(tmp_path: Path, url: str, *args: str, env: dict[str, str] | None = None,
+             ) -> tuple[list[dict], dict]:
     """``guiagent eval web`` as a user runs it (4 workers unless ``args`` say otherwise)."""
     out = tmp_path / "results"
-    env = os.environ | {"OMP_THREAD_LIMIT": "1"}
+    env = os.environ | {"OMP_THREAD_LIMIT": "1"} | (env or {})
     proc = subprocess.run([sys.executable, "-m", "guiagent.cli.main", "eval", "web", "--workers", "4",
                            "--model-url", url, "--retries", "0", "--out", str(out),
                            "--policy", str(SANDBOX_POLICY), *args],
@@ -90,8 +91,10 @@ def test_wrong_answers_are_scored_as_failures(wrong_run: tuple[list[dict], dict,
 def test_ray_backend_gives_the_same_per_task_results(
         wrong_run: tuple[list[dict], dict, set[str]], tmp_path: Path) -> None:
     with policy_server(**WRONG) as server:  # type: ignore[arg-type]
+        # RAY_ADDRESS=local: a Ray of its own, even when another one runs on this machine
         results, _ = run_eval(tmp_path, server.base_url, "--backend", "ray",
-                              *[a for t in WRONG_TASKS for a in ("--task", t)])
+                              *[a for t in WRONG_TASKS for a in ("--task", t)],
+                              env={"RAY_ADDRESS": "local"})
     local = {r["task"]: (r["success"], r["outcome"], r["steps"]) for r in wrong_run[0]}
     assert {r["task"]: (r["success"], r["outcome"], r["steps"]) for r in results} == local
     assert all((tmp_path / "results" / r["run_dir"] / "run.json").is_file() for r in results)
