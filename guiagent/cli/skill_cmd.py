@@ -111,7 +111,7 @@ def run_cmd(
         "--app", help="Command to start on the desktop instead of the skill's own app "
         "(repeatable); the skill starts once its window is mapped and idle.")] = None,
     app_timeout: Annotated[float | None, typer.Option(
-        min=1, help="Seconds to wait for the app's window [default: the skill's, or 180].")
+        min=1, help="Seconds to wait for the app's window (default: the skill's, else 180).")
     ] = None,
     path: PathsOpt = None,
     policy: Annotated[Path | None, typer.Option(
