@@ -36,6 +36,8 @@ PAGES = {
   <p><button id=send style="font-size:24px">Send</button></p></form>""",
     "/download": """<!doctype html><title>Export</title>
 <p><a id=dl href="/export" style="font-size:24px">Export records</a></p>""",
+    "/download-plain": """<!doctype html><title>Export</title>
+<p><a id=dl href="/export-plain" style="font-size:24px">Export records</a></p>""",
     "/tabs": """<!doctype html><title>Home</title>
 <p><a id=open href="/child" target=_blank style="font-size:24px">Open help</a></p>
 <p><button id=after style="font-size:24px" onclick="fetch('/seen', {method: 'POST', body: 'home'})">
@@ -89,6 +91,11 @@ class EventsSite:
                 if f.filename:
                     self.uploads.append((f.filename, f.read()))
             return "<title>Received</title><p>Received</p>"
+
+        @app.get("/export-plain")
+        def export_plain() -> Response:
+            return Response(REPORT_CSV, mimetype="text/csv", headers={
+                "Content-Disposition": 'attachment; filename="records.csv"'})
 
         @app.get("/export")
         def export() -> Response:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ..drivers.base import Driver
+from ..drivers.page_files import DOWNLOADS
 from ..errors import EnvironmentStartError
 from ..geometry import Size
 from .context import EpisodeContext
@@ -104,6 +105,21 @@ def uses_sandbox(task: Any) -> bool:
         type(s).__name__ in ("ResetStep", "SeedStep") for s in task.setup)
 
 
+def copy_downloads(folder: Path, work_dir: Path) -> list[Path]:
+    """Copy the plain files of ``folder`` into ``work_dir``; existing files and links are left alone."""
+    copied: list[Path] = []
+    if folder.is_symlink() or not folder.is_dir():
+        return copied
+    for source in sorted(folder.iterdir()):
+        target = work_dir / source.name
+        if source.is_symlink() or not source.is_file() or os.path.lexists(target):
+            continue
+        work_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+        copied.append(target)
+    return copied
+
+
 class BrowserEnv:
     """A browser episode: own context in the worker's Chromium, own web sandbox and SQLite."""
 
@@ -148,30 +164,19 @@ class BrowserEnv:
         if domains and ctx.sandbox_url:
             domains = [*domains, ctx.sandbox_url.split("://", 1)[1]]
         ctx.extra["allow_domains"] = domains
+        uploads = [ctx.task.suite_file(f, "upload file") for f in ctx.task.upload_files]
         self.driver = PlaywrightDriver(None, viewport=viewport, allow_domains=domains,
                                        browser=None if domains else self.browser.get(),
                                        device_scale_factor=scale,
                                        screenshot_scale="device" if scale != 1.0 else "css",
                                        image_format=self.image_format,
-                                       jpeg_quality=self.jpeg_quality)
+                                       jpeg_quality=self.jpeg_quality, upload_files=uploads)
         try:
             self.driver.start()
         except Exception as exc:
             raise EnvironmentStartError(f"cannot open a browser context: {exc}") from exc
-        self.driver.context.on("page", lambda page: page.on("download", self._download(ctx)))
-        self.driver.page.on("download", self._download(ctx))
-        ctx.page = self.driver.page
+        ctx.page = self.driver.site_page
         return self.driver
-
-    @staticmethod
-    def _download(ctx: EpisodeContext) -> Any:
-        def save(download: Any) -> None:
-            name = os.path.basename(download.suggested_filename) or "download"
-            try:
-                download.save_as(str(Path(ctx.downloads_dir or ctx.work_dir) / name))
-            except Exception:  # noqa: BLE001,S110 - a cancelled download is the agent's problem
-                pass
-        return save
 
     def setup_step(self, step: Any, ctx: EpisodeContext) -> bool:
         """``open:`` loads a page in the episode's browser."""
@@ -183,7 +188,7 @@ class BrowserEnv:
     def goto(self, url: str) -> None:
         """Load ``url`` and wait for it (an unreachable start page is infrastructure)."""
         try:
-            self.driver.page.goto(url, wait_until="load")
+            self.driver.site_page.goto(url, wait_until="load")
         except Exception as exc:
             raise EnvironmentStartError(f"cannot open {url}: {exc}") from exc
 
@@ -194,13 +199,18 @@ class BrowserEnv:
             self.goto(self.driver.url)
 
     def capture(self, ctx: EpisodeContext) -> None:
-        """The page the agent ended on (it may have followed a popup)."""
-        page = self.driver.page if self.driver is not None else None
+        """The page the agent ended on (it may have followed a popup), and its downloads.
+
+        The driver saved each download into the run folder's ``downloads/`` (safe names, never
+        through a link); copies land in the work folder so ``file`` checks read them there.
+        """
+        page = self.driver.site_page if self.driver is not None else None
         ctx.page = page
         try:
             ctx.final_url = page.url if page is not None else None
         except Exception:  # noqa: BLE001 - a crashed page has no URL
             ctx.final_url = None
+        copy_downloads(ctx.run_dir / DOWNLOADS, ctx.work_dir)
 
     def close(self) -> None:
         """Close the context and stop the sandbox."""

@@ -70,6 +70,7 @@ def suite_files(task: Task) -> list[str]:
             names.add(spec.from_)
     if task.desktop is not None:
         names.update(f.from_ for f in task.desktop.files)
+    names.update(task.upload_files)
     if task.source and base.is_dir():
         names.update(p.name for p in base.glob("*.py"))
     return sorted(n for n in names if (base / n).exists())

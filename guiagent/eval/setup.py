@@ -10,6 +10,7 @@ page). Environment-specific steps (``open``) are the environment's.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
 from contextlib import closing
@@ -77,14 +78,19 @@ def _seed(ctx: EpisodeContext, table: str, rows: list[dict[str, Any]]) -> None:
             conn.execute(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', values)
 
 
+def _links(folder: str, names: list[str]) -> list[str]:
+    """Links inside a copied folder are left out: they could point anywhere."""
+    return [n for n in names if os.path.islink(os.path.join(folder, n))]
+
+
 def copy_into_work(spec: CopySpec, ctx: EpisodeContext) -> None:
     """Copy a file or folder from beside the suite file into the work folder."""
-    source = (ctx.task.base_dir / spec.from_).resolve()
+    source = ctx.task.suite_file(spec.from_, "copy source")
     if not source.exists():
         raise ConfigError(f"task {ctx.task.id!r}: copy source {source} does not exist")
     target = ctx.work_file(spec.to or source.name)
     target.parent.mkdir(parents=True, exist_ok=True)
     if source.is_dir():
-        shutil.copytree(source, target, dirs_exist_ok=True)
+        shutil.copytree(source, target, dirs_exist_ok=True, ignore=_links)
     else:
         shutil.copy2(source, target)

@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
-from ..errors import TaskFileError
+from ..errors import ConfigError, TaskFileError
 from ..skills.loader import line_of
 from .schema import Check, DesktopSpec, SetupStep
 
@@ -46,6 +46,9 @@ class Task(BaseModel):
     tags: list[str] = []
     setup: list[SetupStep] = []
     evaluate: list[Check] = Field(min_length=1)
+    #: Files (relative to the task file) the agent may upload through a page's file chooser;
+    #: nothing else can be chosen (``--upload-file`` of ``guiagent run``).
+    upload_files: list[str] = []
     #: Free-form facts for custom setup steps and checks (a MiniWoB task's name, ...).
     extra: dict[str, Any] = {}
     _source: str = PrivateAttr(default="")
@@ -60,6 +63,15 @@ class Task(BaseModel):
     def base_dir(self) -> Path:
         """The folder of the task's file: ``copy`` sources and local check modules are found here."""
         return Path(self._source).parent if self._source else Path.cwd()
+
+    def suite_file(self, rel: str, what: str = "file") -> Path:
+        """A path beside the task's file; refuses one that leads outside its folder (hostile tasks)."""
+        base = self.base_dir.resolve()
+        path = (base / rel).resolve()
+        if not path.is_relative_to(base):
+            raise ConfigError(f"task {self.id!r}: {what} {rel!r} leads outside the suite's folder "
+                              f"({base})")
+        return path
 
     def located(self, source: str, line: int) -> Task:
         """Remember where the task was written (for messages and relative paths)."""
