@@ -194,34 +194,38 @@ TARGETS: dict[str, list[tuple[Callable[[random.Random], str], Callable[[str], No
 }
 
 
-def hunt(target: str, inputs: int, seed: int) -> tuple[int, list[str], float]:
-    """Check ``inputs`` inputs of a target; return the count, the findings and the time."""
+def hunt(target: str, inputs: int, seed: int) -> tuple[dict[str, int], list[str], float]:
+    """Check ``inputs`` inputs of a target; return the counts per check, findings and time."""
     rng = random.Random(f"{seed}-{target}")
     pairs = TARGETS[target]
     found: list[str] = []
+    counts = dict.fromkeys((check.__name__ for _, check in pairs), 0)
     started = time.monotonic()
     for n in range(inputs):
         make, check = pairs[n % len(pairs)]
+        counts[check.__name__] += 1
         text = make(rng)
         try:
             check(text)
         except Exception:  # noqa: BLE001 - what the hunt is for
             found.append(f"input {text!r}:\n{traceback.format_exc()}")
-    return inputs, found, time.monotonic() - started
+    return counts, found, time.monotonic() - started
 
 
 def main() -> int:
     """Run the loop for each target and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--inputs", type=int, default=100_000)
+    parser.add_argument("--inputs", type=int, default=100_000,
+                        help="inputs per target; 'skills' alternates skill files and templates")
     parser.add_argument("--seed", type=int, default=20261202)
     parser.add_argument("--target", choices=[*TARGETS, "all"], default="all")
     args = parser.parse_args()
     ok = True
     for target in TARGETS if args.target == "all" else [args.target]:
-        count, found, seconds = hunt(target, args.inputs, args.seed)
-        print(f"fuzz {target} (seed {args.seed}): {count} inputs in {seconds:.0f}s, "
-              f"{len(found)} unexpected exceptions", flush=True)
+        counts, found, seconds = hunt(target, args.inputs, args.seed)
+        each = ", ".join(f"{name} {n}" for name, n in counts.items())
+        print(f"fuzz {target} (seed {args.seed}): {sum(counts.values())} inputs ({each}) in "
+              f"{seconds:.0f}s, {len(found)} unexpected exceptions", flush=True)
         for finding in found[:5]:
             print("  " + finding.replace("\n", "\n    "))
         ok = ok and not found
