@@ -32,7 +32,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .actions import Action, Key
@@ -44,6 +43,7 @@ from .hooks import AgentHooks, add_note
 from .keys import parse_combo
 from .runlog import StepRecord
 from .secrets import SecretsDriver
+from .yaml_limits import load_bounded
 
 Confirm = Callable[[str], bool]
 
@@ -98,9 +98,10 @@ class GuardPolicy(BaseModel):
         """Read a YAML policy file; errors name the file and the field."""
         path = Path(path)
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as exc:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
             raise ConfigError(f"cannot read the policy file {path}: {exc}") from exc
+        data = load_bounded(text, str(path), ConfigError, "policy file")[0] or {}
         try:
             return cls.model_validate(data)
         except ValidationError as exc:

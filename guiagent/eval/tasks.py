@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from ..errors import ConfigError, TaskFileError
 from ..skills.loader import line_of
+from ..yaml_limits import load_bounded
 from .schema import Check, DesktopSpec, SetupStep
 
 #: Suites computed by a module: name -> module exposing ``load_suite() -> list[Task]``.
@@ -86,13 +87,7 @@ class Task(BaseModel):
 
 def parse_tasks(text: str, filename: str = "<tasks>") -> list[Task]:
     """Validate the text of one task file: a YAML list of tasks, or a single task mapping."""
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"{filename}:{mark.line + 1}:{mark.column + 1}" if mark else filename
-        raise TaskFileError(f"{where}: YAML syntax error: {exc.problem or exc}") from exc
+    data, root = load_bounded(text, filename, TaskFileError, "task file")
     if isinstance(data, dict):
         data, root = [data], yaml.SequenceNode("tag:yaml.org,2002:seq", [root],
                                                start_mark=root.start_mark if root else None)

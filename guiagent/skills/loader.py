@@ -17,15 +17,11 @@ from jinja2 import TemplateSyntaxError, meta
 from pydantic import ValidationError
 
 from ..errors import SkillFileError
+from ..yaml_limits import MAX_FILE_CHARS, MAX_NODES, load_bounded
 from .schema import ForEachStep, Skill, iter_steps
 from .templating import environment
 
-# libyaml's loader when PyYAML has it (ten times faster), else the pure-Python one.
-_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-#: Skill files are hand-written procedures; anything larger is refused unread.
-MAX_FILE_CHARS = 1_000_000
-#: Values (YAML nodes) a skill file may expand to, aliases counted at every use.
-MAX_NODES = 100_000
+__all__ = ["MAX_FILE_CHARS", "MAX_NODES", "load_skill", "parse_skill"]
 
 
 def load_skill(path: str | Path) -> Skill:
@@ -48,24 +44,7 @@ def parse_skill(text: str, filename: str = "<skill>") -> Skill:
     laughs" file is a few hundred bytes) or refer to themselves, is refused before
     anything walks the expanded tree.
     """
-    if len(text) > MAX_FILE_CHARS:
-        raise SkillFileError(f"{filename}: {len(text):,} characters is too large for a skill "
-                             f"file (the limit is {MAX_FILE_CHARS:,})")
-    loader = _LOADER(text)
-    try:  # composed once: the nodes keep their lines, and become the data
-        root = loader.get_single_node()
-        _check_expansion(root, filename)
-        data = loader.construct_document(root) if root is not None else None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"{filename}:{mark.line + 1}:{mark.column + 1}" if mark else filename
-        raise SkillFileError(f"{where}: YAML syntax error: {exc.problem or exc}") from exc
-    except yaml.YAMLError as exc:  # not marked: e.g. a reader error on odd characters
-        raise SkillFileError(f"{filename}: YAML error: {exc}") from exc
-    except RecursionError as exc:
-        raise SkillFileError(f"{filename}: the YAML nests too deeply") from exc
-    finally:
-        loader.dispose()
+    data, root = load_bounded(text, filename, SkillFileError, "skill file")
     if not isinstance(data, dict):
         raise SkillFileError(f"{filename}:1: a skill file must be a mapping with name, "
                              "description, parameters and steps")
@@ -75,50 +54,6 @@ def parse_skill(text: str, filename: str = "<skill>") -> Skill:
         raise SkillFileError(_describe(exc, root, filename)) from exc
     _check_templates(skill, root, filename)
     return skill
-
-
-def _check_expansion(root: yaml.Node | None, filename: str) -> None:
-    """Refuse alias graphs that expand too far or refer to themselves.
-
-    Composed YAML shares the node of an anchor wherever an alias uses it, so the
-    expanded size is counted once per node (memoized), in time linear in the file.
-    """
-    sizes: dict[int, int] = {}
-    open_nodes: set[int] = set()
-    stack: list[tuple[yaml.Node, bool]] = [(root, False)] if root is not None else []
-    while stack:
-        node, done = stack.pop()
-        key = id(node)
-        if done:
-            open_nodes.discard(key)
-            children = _children(node)
-            sizes[key] = 1 + sum(sizes[id(c)] for c in children)
-            if sizes[key] > MAX_NODES:
-                raise SkillFileError(
-                    f"{filename}:{node.start_mark.line + 1}: the YAML expands to more than "
-                    f"{MAX_NODES:,} values through aliases (*name); write the values out")
-            continue
-        if key in sizes:
-            continue
-        if key in open_nodes:
-            raise SkillFileError(f"{filename}:{node.start_mark.line + 1}: a YAML alias refers "
-                                 "to the value that contains it")
-        open_nodes.add(key)
-        stack.append((node, True))
-        for child in _children(node):
-            if id(child) in open_nodes:
-                raise SkillFileError(f"{filename}:{child.start_mark.line + 1}: a YAML alias "
-                                     "refers to the value that contains it")
-            if id(child) not in sizes:
-                stack.append((child, False))
-
-
-def _children(node: yaml.Node) -> list[yaml.Node]:
-    if isinstance(node, yaml.SequenceNode):
-        return list(node.value)
-    if isinstance(node, yaml.MappingNode):
-        return [n for pair in node.value for n in pair]
-    return []
 
 
 def _describe(exc: ValidationError, root: yaml.Node | None, filename: str) -> str:
