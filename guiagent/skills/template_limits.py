@@ -103,9 +103,9 @@ def _bounded_filter(name: str, original: Callable[..., Any]) -> Callable[..., An
         if name == "indent":
             width = rest[0] if rest else kwargs.get("width", 4)
             lines = str(value).count("\n") + 1
-            if _size(width if isinstance(width, str) else " " * min(int(width), MAX_SIZE + 1)) \
-                    * lines > MAX_SIZE:
-                _refuse("the indent filter", lines)
+            pad = len(width) if isinstance(width, str) else int(width)
+            if pad * lines > MAX_SIZE:
+                _refuse("the indent filter", pad * lines)
         if name == "format":
             _check_format(value, rest)
         if name == "replace" and isinstance(value, str) and len(rest) >= 2:
