@@ -109,3 +109,22 @@ def test_folder_suite_and_selection(tmp_path):
     assert [t.id for t in select_tasks(tasks, ["tag:form*"])] == ["form-a"]
     assert select_tasks(tasks, ["zzz"]) == []
     assert "miniwob" in bundled_suites()
+
+
+def test_only_bundled_suites_bring_their_own_policy(tmp_path):
+    from guiagent.eval.tasks import bundled_policy
+    from guiagent.guard import GuardPolicy
+
+    policy = bundled_policy("web")
+    assert policy is not None and GuardPolicy.load(policy).confirm_patterns == []
+    assert bundled_policy("example") is None
+    (tmp_path / "_policies").mkdir()
+    (tmp_path / "_policies" / "web.yaml").write_text("confirm_patterns: []\n")
+    assert bundled_policy(str(tmp_path / "web.yaml")) is None
+    assert "_policies" not in bundled_suites_names()
+
+
+def bundled_suites_names():
+    from guiagent.eval.tasks import bundled_suites
+
+    return bundled_suites()

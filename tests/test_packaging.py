@@ -45,6 +45,7 @@ def test_wheel_holds_the_data_files(tmp_path):
         "guiagent/eval/suites/example.yaml",
         "guiagent/eval/suites/web.yaml",
         "guiagent/eval/suites/office.yaml",
+        "guiagent/eval/suites/_policies/web.yaml",
         "guiagent/eval/suites/office-files/budget.xlsx",
     }
     assert expected <= names, sorted(expected - names)

@@ -19,8 +19,6 @@ from guiagent.eval.tasks import load_suite
 from guiagent.testing.policy_server import policy_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(900)]  # ~1.5 min on 2 idle cores
-#: Deleting and placing orders need a person's yes by default; the sandbox's tasks ask for them.
-SANDBOX_POLICY = Path(__file__).with_name("web_sandbox_policy.yaml")
 
 
 def run_eval(tmp_path: Path, url: str, *args: str, env: dict[str, str] | None = None,
@@ -29,10 +27,12 @@ def run_eval(tmp_path: Path, url: str, *args: str, env: dict[str, str] | None = 
     out = tmp_path / "results"
     env = os.environ | {"OMP_THREAD_LIMIT": "1"} | (env or {})
     proc = subprocess.run([sys.executable, "-m", "guiagent.cli.main", "eval", "web", "--workers", "4",
-                           "--model-url", url, "--retries", "0", "--out", str(out),
-                           "--policy", str(SANDBOX_POLICY), *args],
+                           "--model-url", url, "--retries", "0", "--out", str(out), *args],
                           capture_output=True, text=True, timeout=1200, env=env)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    # Deleting and placing orders need a person's yes by default; the suite's own policy (the
+    # throwaway sandbox) lets them through unless --policy says otherwise.
+    assert "policy: the web suite's own" in proc.stderr
     results = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
     assert (out / "report.html").is_file()
     return results, json.loads((out / "summary.json").read_text())

@@ -115,7 +115,7 @@ def run_suite(
     """Run every task of SUITE (each episode isolated) and write results.jsonl, summary.json, report.html."""
     from ..eval.episode import EpisodeSpec, EvalSettings
     from ..eval.results import RESULTS, read_results
-    from ..eval.tasks import load_suite, select_tasks
+    from ..eval.tasks import bundled_policy, load_suite, select_tasks
     from ..runlog import software_versions
 
     try:
@@ -124,6 +124,9 @@ def run_suite(
             raise ConfigError(f"no task of suite {suite!r} matches {', '.join(task or [])}")
         if image_format not in ("jpeg", "png"):
             raise ConfigError(f"--image-format must be jpeg or png, not {image_format!r}")
+        if policy is None and (policy := bundled_policy(suite)) is not None:
+            err.print(f"policy: the {suite} suite's own ({policy.name}; --policy FILE to override)",
+                      markup=False)
         out = out or Path("evals") / f"{Path(suite).stem}-{time.strftime('%Y%m%d-%H%M%S')}"
         if (out / RESULTS).exists() and not resume:
             raise ConfigError(f"{out} already holds results: add --resume to finish that run, "

@@ -208,6 +208,18 @@ def load_suite(name_or_path: str) -> list[Task]:
                         f"(bundled: {', '.join(bundled_suites()) or 'none'})")
 
 
+def bundled_policy(name: str) -> Path | None:
+    """The action policy a bundled suite ships with it (``suites/_policies/NAME.yaml``), if any.
+
+    Only suites that come with guiagent get one applied by default: a suite folder from
+    elsewhere is not trusted to relax the guard.
+    """
+    if Path(name).exists() or "/" in name:
+        return None
+    path = Path(str(resources.files("guiagent.eval").joinpath("suites"))) / "_policies" / f"{name}.yaml"
+    return path if path.is_file() else None
+
+
 def select_tasks(tasks: list[Task], patterns: list[str] | None) -> list[Task]:
     """Tasks whose id (or one of whose tags, as ``tag:NAME``) matches any glob; all when none given."""
     if not patterns:
