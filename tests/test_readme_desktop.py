@@ -10,6 +10,7 @@ machine.
 from __future__ import annotations
 
 import csv
+import fcntl
 import os
 import re
 import signal
@@ -60,17 +61,23 @@ def test_the_readme_shows_the_desktop_examples_tested_here():
 def test_calc_skill_example_as_printed(tmp_path):
     openpyxl = pytest.importorskip("openpyxl")
     target = Path("/tmp/fruit.xlsx")
-    target.unlink(missing_ok=True)
-    made = bash(line("printf"), tmp_path)
-    assert made.returncode == 0
-    proc = bash(line("calc_table_to_xlsx"), tmp_path)
+    # The README's path is shared by every checkout on the machine: one run at a time.
+    with open("/tmp/guiagent-readme-fruit.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        target.unlink(missing_ok=True)
+        made = bash(line("printf"), tmp_path)
+        assert made.returncode == 0
+        proc = bash(line("calc_table_to_xlsx"), tmp_path)
+        found_rows = _sheet_rows(openpyxl, target) if proc.returncode == 0 else None
     assert proc.returncode == 0, proc.stderr[-3000:]
     with (tmp_path / "fruit.csv").open(newline="") as fh:
         rows = list(csv.reader(fh))
-    sheet = openpyxl.load_workbook(target).active
-    found = [[c.value for c in row] for row in sheet.iter_rows()]
-    assert found == [rows[0]] + [[r[0], int(r[1]), float(r[2])] for r in rows[1:]]
+    assert found_rows == [rows[0]] + [[r[0], int(r[1]), float(r[2])] for r in rows[1:]]
     assert "verify.1" in proc.stderr and "the sheet is as expected" in proc.stderr
+
+
+def _sheet_rows(openpyxl, path: Path) -> list[list[object]]:
+    return [[c.value for c in row] for row in openpyxl.load_workbook(path).active.iter_rows()]
 
 
 def test_writer_run_example_as_printed(tmp_path):

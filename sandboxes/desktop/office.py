@@ -34,6 +34,9 @@ _SETTINGS = {
     ("/org.openoffice.Office.Common/Misc", "UseSystemFileDialog"): ("boolean", "false"),
     ("/org.openoffice.Office.Recovery/AutoSave", "Enabled"): ("boolean", "false"),
     ("/org.openoffice.Office.Recovery/RecoveryInfo", "Enabled"): ("boolean", "false"),
+    # No `.~lock.NAME#` files: a sandbox ends LibreOffice with signals, which leaves them
+    # behind, and the next save to that path stops at a "Document in Use" dialog.
+    ("/org.openoffice.Office.Common/Misc", "UseDocumentOOoLockFile"): ("boolean", "false"),
 }
 
 
