@@ -54,3 +54,15 @@ def cpu_hog_from_env():
 
     with cpu_hog(count):
         yield
+
+
+def interruptible() -> None:
+    """``preexec_fn`` for a child a test will Ctrl-C: SIGINT at its default and not blocked.
+
+    An ignored or blocked SIGINT survives exec, so a child would inherit whatever the test
+    process (or the shell that started CI in the background) did with it.
+    """
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT])

@@ -14,6 +14,7 @@ import pytest
 from guiagent.testing.model_server import glm_answer
 
 sys.path.insert(0, str(Path(__file__).parent))
+from conftest import interruptible  # noqa: E402
 from eval_standin import plan_server  # noqa: E402
 
 GUIAGENT = str(Path(sys.executable).with_name("guiagent"))
@@ -118,7 +119,8 @@ def test_ctrl_c_stops_and_resume_finishes(tmp_path):
                      delay=0.3) as server:
         args = [GUIAGENT, "eval", str(suite), "--model-url", server.base_url, "--repeat", "2",
                 "--out", str(out)]
-        proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                preexec_fn=interruptible)
         try:
             wait_for(lambda: len(lines(out / "results.jsonl")) >= 1 or proc.poll() is not None, 180,
                      "a finished episode")

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import interruptible
 from typer.testing import CliRunner
 
 from guiagent.cli.sandbox_web import _standalone
@@ -272,6 +273,7 @@ def test_cli_web_serves_until_stopped(tmp_path: Path, stop_signal: signal.Signal
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        preexec_fn=interruptible,
     )
     try:
         assert proc.stdout is not None
