@@ -55,6 +55,7 @@ class EventsSite:
         self.user, self.password = user, password
         self.seen: list[str] = []
         self.uploads: list[tuple[str, bytes]] = []
+        self.upload_posts = 0
         self.server = ThreadedWsgiServer(self._app(), name="page-events-site")
 
     @property
@@ -64,6 +65,7 @@ class EventsSite:
     def reset(self) -> None:
         self.seen.clear()
         self.uploads.clear()
+        self.upload_posts = 0
 
     def __enter__(self) -> EventsSite:
         self.server.start()
@@ -87,6 +89,7 @@ class EventsSite:
 
         @app.post("/upload")
         def upload() -> str:
+            self.upload_posts += 1  # every post, with or without a file
             for f in request.files.getlist("doc"):
                 if f.filename:
                     self.uploads.append((f.filename, f.read()))

@@ -199,3 +199,11 @@ def test_office_options_in_file_checks(tmp_path, sheet):
     assert results[5].found["paragraphs"] == ["Dear Ada,"]
     assert "not an .xlsx workbook" in results[6].message  # a check that fails, not a crash
     assert results[7].message == "missing.xlsx does not exist"
+
+
+def test_tolerance_alone_compares_nothing_and_fails(tmp_path, sheet):
+    [alone] = file_checks(tmp_path, """\
+    - file: {path: fruit.xlsx, tolerance: 0.5}
+""")
+    assert not alone.passed
+    assert "nothing was compared" in alone.message

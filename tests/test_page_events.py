@@ -145,7 +145,7 @@ def test_nothing_outside_the_list_can_be_chosen(site, tmp_path):
         ClickOn("#file"), TypeText("/etc/passwd"), PressKeys("enter"), PressKeys("escape"),
         ClickOn("#send"), Finish()], tmp_path, upload_files=[doc])
     assert result.outcome == "done", result.error
-    assert site.uploads == []
+    assert site.upload_posts == 1 and site.uploads == []  # the form was sent, with no file
     assert any("no file was chosen" in n for s in steps for n in s.extra.get("notes", []))
     # A skill (or code) naming an undeclared file is refused.
     with PlaywrightDriver(site.url + "/upload", upload_files=[doc]) as driver:

@@ -153,7 +153,7 @@ def run_suite(
             "versions": software_versions()}
     err.print(f"suite {suite}: {len(tasks)} task(s) x {repeat} = {len(tasks) * repeat} episode(s), "
               f"{len(specs)} to run, {workers} worker(s), model {model} at "
-              f"{escape(strip_userinfo(model_url))}")
+              f"{strip_userinfo(model_url)}", markup=False)
     _run_with_progress(runner, specs, out, len(done))
     raise typer.Exit(finish(out, meta))
 
@@ -183,8 +183,8 @@ def _run_with_progress(runner: Any, specs: list[Any], out: Path, already: int) -
         try:
             runner.run(specs, on_result)
         except KeyboardInterrupt:
-            err.print(f"[yellow]interrupted[/yellow]: {counts['n']} episode(s) recorded in {out}; "
-                      "run again with --resume to finish")
+            err.print(f"interrupted: {counts['n']} episode(s) recorded in {out}; "
+                      "run again with --resume to finish", markup=False)
             raise typer.Exit(130) from None
 
 

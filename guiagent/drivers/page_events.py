@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..actions import Action, Key, LeftClick, LeftDoubleClick, Type
+from ..allowlist import url_for_note
 from ..errors import ActionRefusedError, DriverError
 from ..geometry import ScreenFrame
 from ..keys import parse_combo
-from .base import ActionResult
+from .base import ActionResult, without_typed_text
 from .held_input import finish_held, perform, run_until_held
 from .overlay import Pending
 from .page_files import UploadFile, find_upload, save_download
@@ -77,7 +78,8 @@ class PageEventsMixin:
         open_pages = [p for p in self.context.pages if not p.is_closed() and p is not page]
         if open_pages:
             self._page = open_pages[-1]
-            self._events.notes.append(f"The tab closed; the screen shows {self._page.url} again.")
+            shown = url_for_note(self._page.url)
+            self._events.notes.append(f"The tab closed; the screen shows {shown} again.")
 
     def _on_dialog(self, dialog: Any) -> None:
         try:
@@ -121,7 +123,9 @@ class PageEventsMixin:
             run_until_held(self.overlay.page, make, None, 10.0)
             answer = self.overlay.answer()
         except Exception as exc:  # noqa: BLE001 - Playwright's Error
-            raise DriverError(f"{action.action} failed on the dialog: {exc}") from exc
+            # typed text (a secret, once substituted) never goes into an error message
+            raise DriverError(without_typed_text(action, f"{action.action} failed on the dialog: "
+                                                         f"{exc}")) from None
         shown = self._shown
         if answer is None or shown is None:
             result.detail += " (on the dialog; not answered yet)"
@@ -223,7 +227,7 @@ class PageEventsMixin:
         if self._page is page:  # the close event has not arrived yet
             self._page = others[-1]
         self._page.bring_to_front()
-        return ActionResult(detail=f"closed the tab; back to {self._page.url}")
+        return ActionResult(detail=f"closed the tab; back to {url_for_note(self._page.url)}")
 
     def _tabs(self) -> list[TabRecord]:
         if self.context is None:

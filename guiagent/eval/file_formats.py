@@ -128,8 +128,11 @@ def _paragraphs(spec: FileSpec, path: Path) -> list[FileVerdict]:
 
 
 def _tolerance_option(spec: FileSpec, path: Path, ctx: EpisodeContext) -> CheckResult:
-    """``tolerance`` only qualifies ``cells`` and ``range``; on its own it always holds."""
-    return CheckResult(kind="tolerance", passed=True, expected=_tolerance(spec), found=None)
+    """``tolerance`` only qualifies ``cells`` and ``range``: alone it checks nothing, so it fails."""
+    qualified = bool({"cells", "range"} & set(spec.options))
+    return CheckResult(kind="tolerance", passed=qualified, expected=_tolerance(spec), found=None,
+                       message="" if qualified else "tolerance qualifies cells or range; this "
+                       "check names neither, so nothing was compared")
 
 
 register_file_option("cells", _guarded("cells", _cells))
