@@ -48,6 +48,14 @@ class AgentHooks:
     def on_step_end(self, step: StepRecord) -> None:
         """The step is recorded."""
 
+    def on_model_delta(self, step: StepRecord, kind: str, text: str) -> None:
+        """A piece of the model's reply arrived while it streams.
+
+        ``kind`` is ``"thinking"`` or ``"answer"``; ``text`` is the new piece only.
+        Never called when the server does not stream. Must be quick: it runs on the
+        thread that reads the stream.
+        """
+
 
 def add_note(step: StepRecord, text: str) -> None:
     """Show ``text`` to the model with this step in its next prompt (and keep it in the log)."""

@@ -96,6 +96,8 @@ class ModelReply(BaseModel):
     finish_reason: str | None = None
     usage: TokenUsage = TokenUsage()
     seconds: float = 0.0
+    #: Seconds from sending the request to the first streamed token (None: not streamed).
+    first_token_seconds: float | None = None
     transport_attempts: int = 1
     transport_errors: list[str] = []
 

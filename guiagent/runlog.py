@@ -77,6 +77,9 @@ class StepRecord(BaseModel):
 
     index: int
     started_at: float
+    #: Who chose the action: the model, a person taking over (live UI), or a tool
+    #: caller (MCP). Absent in older logs, where it was always the model.
+    actor: Literal["model", "human", "tool"] = "model"
     screenshot: str | None = None
     frame: ScreenFrame | None = None
     url: str | None = None
