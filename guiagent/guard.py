@@ -56,8 +56,10 @@ class GuardPolicy(BaseModel):
     #: Denied with any extra keys too (``ctrl+alt+shift+delete`` contains ``ctrl+alt+delete``).
     #: ``ctrl+alt+backspace`` kills an X server where "zapping" is enabled.
     deny_keys: list[str] = ["ctrl+alt+delete", "ctrl+alt+backspace"]
-    #: Also denied unless ``sandboxed`` (closing windows is harmless in a throwaway desktop).
-    deny_keys_outside_sandbox: list[str] = ["alt+f4"]
+    #: Also denied unless ``sandboxed`` (closing windows is harmless in a throwaway desktop;
+    #: ``ctrl+alt+F1..F12`` switch a real machine to another virtual terminal, leaving the
+    #: agent screenshotting a console or a login screen, and do nothing under Xvfb).
+    deny_keys_outside_sandbox: list[str] = ["alt+f4", *(f"ctrl+alt+f{n}" for n in range(1, 13))]
     sandboxed: bool = False
     #: Domains a browser may navigate to (subdomains included); empty means any.
     allow_domains: list[str] = []

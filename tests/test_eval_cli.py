@@ -126,3 +126,19 @@ def test_allow_domain_keeps_the_episode_on_its_sandbox(tmp_path, standin):
     run = json.loads((out / r["run_dir"] / "run.json").read_text())
     allowed = run["driver"]["allow_domains"]
     assert allowed[0] == "example.org" and allowed[1].startswith("127.0.0.1:")
+
+
+@pytest.mark.browser
+def test_a_suite_where_every_episode_hit_infrastructure_exits_3(tmp_path):
+    from guiagent.testing.model_server import GlmModelServer, Reply
+
+    out = tmp_path / "out"
+    with GlmModelServer(lambda req: Reply("overloaded", status=503)) as server:
+        result = CliRunner().invoke(app, ["eval", str(EXAMPLE), "--task", "no-pizza", "--model-url",
+                                          server.base_url, "--retries", "0", "--infra-retries", "0",
+                                          "--out", str(out)])
+    assert result.exit_code == 3, result.output
+    assert "nothing was measured" in result.output
+    (r,) = read_results(out).values()
+    assert r["error_kind"] == "infra"
+    assert json.loads((out / "summary.json").read_text())["infra_errors"] == 1

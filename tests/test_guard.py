@@ -51,6 +51,16 @@ def test_denied_key_combinations(tmp_path):
     assert "alt+f4 is not allowed" in requests[2].text
 
 
+def test_virtual_terminal_switches_are_refused_outside_a_sandbox(tmp_path):
+    answers = [glm_answer("key(keys='ctrl+alt+f2')"), glm_answer("key(keys='alt+ctrl+F12')"),
+               glm_answer("key(keys='ctrl+f2')"), DONE]
+    _, steps, _, driver = run(tmp_path, answers, hooks=[ActionGuard()])
+    assert [a.keys for a in driver.actions] == ["ctrl+f2"]
+    assert [s.result for s in steps[:2]] == ["refused", "refused"]
+    _, _, _, driver = run(tmp_path / "sandboxed", answers, hooks=[ActionGuard(GuardPolicy(sandboxed=True))])
+    assert [a.keys.lower() for a in driver.actions] == ["ctrl+alt+f2", "alt+ctrl+f12", "ctrl+f2"]
+
+
 def test_sandboxed_policy_allows_alt_f4_but_never_ctrl_alt_delete(tmp_path):
     answers = [glm_answer("key(keys='alt+f4')"), glm_answer("key(keys='ctrl+alt+delete')"), DONE]
     policy = GuardPolicy(sandboxed=True)

@@ -18,7 +18,7 @@ from ..redaction import strip_userinfo
 from .terminal import styled
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
-EXIT_RAN, EXIT_USAGE = 0, 2
+EXIT_RAN, EXIT_USAGE, EXIT_NOTHING_MEASURED = 0, 2, 3
 
 
 class _DefaultRun(TyperGroup):
@@ -203,6 +203,11 @@ def finish(out: Path, meta: dict[str, Any]) -> int:
     if summary["failure_categories"]:
         err.print("failures: " + ", ".join(f"{k} {v}" for k, v in summary["failure_categories"].items()))
     err.print(f"results: {out / 'results.jsonl'}\nsummary: {out / 'summary.json'}\nreport: {report}")
+    if summary["episodes"] and summary["infra_errors"] == summary["episodes"]:
+        err.print("[bold red]nothing was measured:[/bold red] every episode ended with an "
+                  "infrastructure error (see the errors in results.jsonl); fix it and rerun "
+                  "with --resume to redo only those episodes")
+        return EXIT_NOTHING_MEASURED
     return EXIT_RAN
 
 
