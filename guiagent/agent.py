@@ -105,7 +105,10 @@ class Agent:
     @property
     def asker(self) -> Asker:
         """Gets each step's answer from the model (re-asks, continued thoughts)."""
-        return Asker(self.model, self.protocol, self.config.max_reasks)
+        listening = [h for h in self.hooks
+                     if type(h).on_model_delta is not AgentHooks.on_model_delta]
+        return Asker(self.model, self.protocol, self.config.max_reasks,
+                     on_delta=_fan_out(listening) if listening else None)
 
     def request_stop(self, reason: str = "stop requested") -> None:
         """End the run after the current step (thread-safe; what Ctrl-C does)."""
@@ -241,3 +244,11 @@ class Agent:
         return data_url(encode_image(half_size(obs.pil()), self.config.image_format,
                                      self.config.jpeg_quality),
                         "image/png" if self.config.image_format == "png" else "image/jpeg")
+
+
+def _fan_out(hooks: list[AgentHooks]):  # noqa: ANN202 - a StepDeltaSink
+    """Pass each streamed piece to every hook that listens for them."""
+    def on_delta(step: StepRecord, kind: str, text: str) -> None:
+        for hook in hooks:
+            hook.on_model_delta(step, kind, text)
+    return on_delta

@@ -18,6 +18,7 @@ Every request is one :class:`~guiagent.runlog.Attempt` on the step, in order;
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from .errors import ModelError, ModelResponseError
@@ -27,6 +28,9 @@ from .protocols.glm41v_parse import ParsedAnswer
 from .runlog import Attempt, ErrorInfo, RequestSummary, StepRecord
 
 CONTINUE_BODY = {"continue_final_message": True, "add_generation_prompt": False}
+
+#: Receives each streamed piece of a step's reply: ``(step, kind, text)``.
+StepDeltaSink = Callable[[StepRecord, str, str], None]
 
 
 def stopped_while_thinking(reply: ModelReply) -> bool:
@@ -55,10 +59,13 @@ def correction_for(exc: ModelResponseError, reply: ModelReply) -> str:
 class Asker:
     """Gets one usable answer for a step, or records why there is none."""
 
-    def __init__(self, model: ModelClient, protocol: ProtocolAdapter, max_reasks: int) -> None:
+    def __init__(self, model: ModelClient, protocol: ProtocolAdapter, max_reasks: int,
+                 on_delta: StepDeltaSink | None = None) -> None:
         self.model = model
         self.protocol = protocol
         self.max_reasks = max_reasks
+        #: Streamed pieces go here (the client is given ``on_delta`` only when this is set).
+        self.on_delta = on_delta
 
     def ask(self, step: StepRecord, task: str, image_url: str, image_bytes: int,
             history: list[HistoryEntry], memory: Any,
@@ -98,6 +105,9 @@ class Asker:
         """One request (with the client's own retries), recorded as an attempt."""
         kinds = step.extra.setdefault("attempt_kinds", [])
         t0 = time.perf_counter()
+        if self.on_delta is not None:
+            sink = self.on_delta
+            extra["on_delta"] = lambda kind, text: sink(step, kind, text)
         try:
             reply = self.model.complete(messages, **extra)
         except ModelError as exc:
@@ -112,6 +122,8 @@ class Asker:
         step.attempts.append(Attempt(content=reply.content, reasoning=reply.reasoning,
                                      finish_reason=reply.finish_reason, usage=reply.usage,
                                      seconds=reply.seconds,
+                                     first_token_seconds=reply.first_token_seconds,
+                                     tokens_per_second=reply.tokens_per_second,
                                      transport_errors=reply.transport_errors))
         kinds.append(kind)
         step.usage = step.usage + reply.usage

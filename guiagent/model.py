@@ -9,10 +9,17 @@ HTTP 429 and 5xx) are retried here with backoff (honouring ``Retry-After``);
 every failed try is kept in :attr:`ModelReply.transport_errors`, or in
 :attr:`ModelConnectionError.transport_errors` once the retries are spent.
 Answers that arrive but hold no action are the agent's business (it re-asks).
+
+Replies are streamed (``stream=True``, usage in the last chunk): each piece of
+thinking and answer goes to the caller's ``on_delta`` as it arrives, and the
+reply records the time to first token and the generation speed. A server that
+answers a streamed request with one JSON body, or refuses ``stream`` outright,
+is asked without streaming from then on (the client remembers it).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import time
@@ -20,9 +27,11 @@ from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
 
 import openai
+from openai.types.chat import ChatCompletion
 from pydantic import BaseModel, Field
 
 from .errors import ConfigError, ModelConnectionError
+from .streaming import DeltaSink, read_stream
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000/v1"
 DEFAULT_MODEL = "zai-org/GLM-4.1V-9B-Thinking"
@@ -55,6 +64,9 @@ class ModelSettings(BaseModel):
     thinking_max_tokens: int | None = Field(default=None, gt=0)
     answer_max_tokens: int = Field(default=1024, gt=0)
     continue_thinking: bool = True
+    #: Ask for streamed replies (pieces as they come, time to first token); servers
+    #: that do not stream are detected and asked the plain way.
+    stream: bool = True
 
     @property
     def first_max_tokens(self) -> int:
@@ -98,6 +110,8 @@ class ModelReply(BaseModel):
     seconds: float = 0.0
     #: Seconds from sending the request to the first streamed token (None: not streamed).
     first_token_seconds: float | None = None
+    #: Completion tokens per second after the first one (None: not streamed, or unknown).
+    tokens_per_second: float | None = None
     transport_attempts: int = 1
     transport_errors: list[str] = []
 
@@ -131,26 +145,29 @@ class OpenAIChatClient:
             base_url=self.settings.base_url, api_key=self.settings.api_key,
             timeout=self.settings.timeout, max_retries=0,
         )
+        #: Whether requests are streamed; turned off for good when the server does not stream.
+        self.streaming = self.settings.stream
+        #: Why streaming was turned off (None: it was not).
+        self.stream_refusal: str | None = None
 
-    def complete(self, messages: list[dict[str, Any]], **extra: Any) -> ModelReply:
+    def complete(self, messages: list[dict[str, Any]], *, on_delta: DeltaSink | None = None,
+                 **extra: Any) -> ModelReply:
         """Ask once, retrying transport faults (see the module docstring) with backoff.
 
-        ``extra`` may set ``temperature``, ``max_tokens`` and ``extra_body``.
+        ``extra`` may set ``temperature``, ``max_tokens`` and ``extra_body``;
+        ``on_delta(kind, text)`` gets each streamed piece ("thinking" or "answer").
         """
         s = self.settings
         body: dict[str, Any] = {"skip_special_tokens": False}
         body.update(extra.pop("extra_body", None) or {})
-        temperature = extra.pop("temperature", s.temperature)
-        max_tokens = extra.pop("max_tokens", s.first_max_tokens)
+        args = {"model": s.model, "messages": messages, "extra_body": body,
+                "temperature": extra.pop("temperature", s.temperature),
+                "max_tokens": extra.pop("max_tokens", s.first_max_tokens)}
         errors: list[str] = []
         for attempt in range(s.retries + 1):
             start = time.perf_counter()
             try:
-                resp = self._client.chat.completions.create(
-                    model=s.model, messages=messages,  # type: ignore[arg-type]
-                    temperature=temperature, max_tokens=max_tokens, extra_body=body,
-                )
-                return _reply(resp, time.perf_counter() - start, attempt + 1, errors)
+                return self._ask(args, start, on_delta, attempt + 1, errors)
             except (*_RETRIABLE, ValueError) as exc:  # ValueError: a body that is not JSON
                 fault = exc if isinstance(exc, _RETRIABLE) else MalformedResponse(
                     f"the response body is not JSON ({exc})")
@@ -171,6 +188,80 @@ class OpenAIChatClient:
                     transport_errors=errors) from exc
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def _ask(self, args: dict[str, Any], start: float, on_delta: DeltaSink | None,
+             attempts: int, errors: list[str]) -> ModelReply:
+        """One request: streamed while the server streams, else plain."""
+        create = self._client.chat.completions.create
+        if self.streaming:
+            try:
+                stream = create(**args, stream=True, stream_options={"include_usage": True})
+            except openai.APIStatusError as exc:
+                if not refuses_streaming(exc):
+                    raise
+                errors.append(_describe(exc, time.perf_counter() - start, None, self.settings)
+                              + "; asked again without streaming")
+                self.stop_streaming(f"the server refused stream=true (HTTP {exc.status_code})")
+                start = time.perf_counter()
+            else:
+                return self._read(stream, start, on_delta, attempts, errors)
+        resp = create(**args)
+        return _reply(resp, time.perf_counter() - start, attempts, errors)
+
+    def _read(self, stream: Any, start: float, on_delta: DeltaSink | None, attempts: int,
+              errors: list[str]) -> ModelReply:
+        with stream:
+            if "event-stream" not in stream.response.headers.get("content-type", ""):
+                data = json.loads(stream.response.read())  # the server ignored stream=true
+                self.stop_streaming("the server answered a streamed request with one JSON body")
+                if not isinstance(data, dict):
+                    raise MalformedResponse("the response body is not a JSON object")
+                return _reply(ChatCompletion.construct(**data), time.perf_counter() - start,
+                              attempts, errors)
+            try:
+                got = read_stream(stream, start, on_delta)
+            except openai.APIError as exc:
+                if isinstance(exc, openai.APIStatusError | openai.APIConnectionError):
+                    raise
+                raise MalformedResponse(f"the stream carried an error: {_short(exc)}") from exc
+        seconds = time.perf_counter() - start
+        if got.finish_reason is None:
+            raise MalformedResponse(f"the stream ended before the reply was finished "
+                                    f"({got.chunks} chunk(s), no finish_reason)")
+        usage = _usage(got.usage)
+        return ModelReply(content=got.content, reasoning=got.reasoning,
+                          finish_reason=got.finish_reason, usage=usage, seconds=seconds,
+                          first_token_seconds=got.first_token_seconds,
+                          tokens_per_second=decode_speed(usage.completion_tokens, seconds,
+                                                         got.first_token_seconds),
+                          transport_attempts=attempts, transport_errors=errors)
+
+    def stop_streaming(self, reason: str) -> None:
+        """Ask without streaming from now on (the server does not stream), and say why."""
+        self.streaming = False
+        self.stream_refusal = reason
+
+
+def refuses_streaming(exc: openai.APIStatusError) -> bool:
+    """Whether an error answer is a refusal of ``stream`` itself (then ask plainly)."""
+    return exc.status_code == 501 or (
+        exc.status_code in (400, 405, 415, 422) and "stream" in str(exc).lower())
+
+
+def decode_speed(completion_tokens: int, seconds: float,
+                 first_token_seconds: float | None) -> float | None:
+    """Tokens per second after the first token (as vLLM's benchmarks time output tokens)."""
+    if first_token_seconds is None or completion_tokens < 2 or seconds <= first_token_seconds:
+        return None
+    return round((completion_tokens - 1) / (seconds - first_token_seconds), 2)
+
+
+def _usage(raw: Any) -> TokenUsage:
+    if raw is None:
+        return TokenUsage()
+    return TokenUsage(prompt_tokens=getattr(raw, "prompt_tokens", 0) or 0,
+                      completion_tokens=getattr(raw, "completion_tokens", 0) or 0,
+                      total_tokens=getattr(raw, "total_tokens", 0) or 0)
+
 
 def _reply(resp: Any, seconds: float, attempts: int, errors: list[str]) -> ModelReply:
     """Read a chat completion defensively: servers omit or null any field."""
@@ -181,11 +272,7 @@ def _reply(resp: Any, seconds: float, attempts: int, errors: list[str]) -> Model
             raise MalformedResponse("the response has no choices[0].message")
         content = msg.content if isinstance(msg.content, str) else ""
         reasoning = getattr(msg, "reasoning_content", None) or getattr(msg, "reasoning", None)
-        usage = TokenUsage()
-        if resp.usage is not None:
-            usage = TokenUsage(prompt_tokens=resp.usage.prompt_tokens or 0,
-                               completion_tokens=resp.usage.completion_tokens or 0,
-                               total_tokens=resp.usage.total_tokens or 0)
+        usage = _usage(resp.usage)
         return ModelReply(content=content, reasoning=reasoning if isinstance(reasoning, str) else None,
                           finish_reason=choice.finish_reason, usage=usage, seconds=seconds,
                           transport_attempts=attempts, transport_errors=errors)

@@ -59,6 +59,10 @@ class Attempt(BaseModel):
     error: ErrorInfo | None = None
     usage: TokenUsage = TokenUsage()
     seconds: float = 0.0
+    #: Seconds to the first streamed token; None when the reply was not streamed.
+    first_token_seconds: float | None = None
+    #: Completion tokens per second after the first (streamed replies with usage only).
+    tokens_per_second: float | None = None
     transport_errors: list[str] = []
 
 

@@ -24,6 +24,7 @@ from .progress import ConsoleProgress
 from .safety_options import apply_safety
 from .terminal import console as terminal_console
 from .terminal import error, printable, styled
+from .thinking import thinking_hooks
 
 err = terminal_console()
 
@@ -158,6 +159,8 @@ def run(
         min=1, help="Token budget of a step's first generation [default: 8192].")] = None,
     answer_tokens: Annotated[int, typer.Option(
         min=1, help="Token budget of the answer after a thought cut off by the budget.")] = 1024,
+    show_thinking: Annotated[bool, typer.Option(
+        "--show-thinking", help="Print the model's thinking as it streams.")] = False,
 ) -> None:
     """Run one task with the model driving a browser (--url) or the desktop (--desktop)."""
     stack = ExitStack()
@@ -192,7 +195,7 @@ def run(
         stack.close()
         raise
     agent = Agent(driver, client, protocol=Glm41vPcProtocol(tips=tips), config=config,
-                  hooks=[ConsoleProgress(err), *guards])
+                  hooks=[*thinking_hooks(show_thinking, err), ConsoleProgress(err), *guards])
     err.print(styled(f"task: {task}\nmodel: {model} at {strip_userinfo(model_url)}"))
     try:
         result = agent.run(task)

@@ -124,6 +124,8 @@ def run_cmd(
     upload_file: Annotated[list[Path] | None, typer.Option(
         "--upload-file", help="A file upload: steps (and the page's file picker) may use "
         "(repeatable; nothing else can be chosen).")] = None,
+    show_thinking: Annotated[bool, typer.Option(
+        "--show-thinking", help="Print the model's thinking (agent: steps) as it streams.")] = False,
 ) -> None:
     """Run a skill; DOM and OCR ground its targets, the model fills the gaps if given.
 
@@ -135,6 +137,7 @@ def run_cmd(
     from ..skills.params import parse_assignments, read_params_file
     from .desktop_apps import app_specs, desktop_display
     from .run_cmd import build_driver, default_run_dir, setup_failed
+    from .thinking import thinking_hooks
 
     stack = ExitStack()
     try:
@@ -161,7 +164,8 @@ def run_cmd(
                                             allow_domains=allow_domain, interactive=interactive)
         runner = SkillRunner(driver, client, protocol=Glm41vPcProtocol(tips=tips),
                              config=SkillRunConfig(run_dir=run_dir, overwrite=overwrite),
-                             hooks=[SkillProgress(), *guards])
+                             hooks=[*thinking_hooks(show_thinking, err), SkillProgress(),
+                                    *guards])
     except (GuiAgentError, ValueError) as exc:
         stack.close()
         raise typer.Exit(setup_failed(exc)) from None

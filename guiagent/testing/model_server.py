@@ -4,18 +4,25 @@ Tests and demos point the real ``openai`` client at it, so image encoding,
 the request layout and answer parsing all run for real; only the answers are
 scripted (a list) or computed (a function of the request, e.g. from element
 positions or OCR of the screenshot it received).
+
+A request with ``stream: true`` is answered as vLLM does: server-sent events of
+``chat.completion.chunk`` objects (the thought in ``reasoning_content`` deltas
+when ``reasoning_field`` is on), a usage chunk when ``stream_options.include_usage``
+asks for one, then ``data: [DONE]``. ``stream_mode`` plays servers that do not
+stream: ``"ignore"`` answers with one JSON body, ``"reject"`` with HTTP 400.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import re
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from flask import Flask, Response, jsonify, request
 from PIL import Image
@@ -61,6 +68,9 @@ class Reply:
     raw_body: str | None = None  # send this body verbatim (malformed JSON, ...)
     headers: dict[str, str] = field(default_factory=dict)  # e.g. Retry-After, Content-Length
     drop_connection: bool = False  # close the socket without answering
+    chunk_delay: float = 0.0   # seconds between streamed chunks
+    cut_stream_after: int | None = None  # streamed: close the socket after this many chunks
+    before_finish: Callable[[], None] | None = None  # streamed: called before the last chunk
 
 
 Responder = Callable[[ModelRequest], "str | Reply"]
@@ -89,6 +99,7 @@ class GlmModelServer:
     host: str = "127.0.0.1"
     port: int = 0
     reasoning_field: bool = False   # move <think> into reasoning_content, as a reasoning parser does
+    stream_mode: Literal["sse", "ignore", "reject"] = "sse"  # how stream=true is answered
     requests: list[ModelRequest] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -140,6 +151,10 @@ class GlmModelServer:
             with self._lock:
                 req = decode_request(body, len(self.requests))
                 self.requests.append(req)
+            if body.get("stream") and self.stream_mode == "reject":
+                return Response(json.dumps({"error": {
+                    "message": "stream=true is not supported by this server", "code": 400}}),
+                    status=400, mimetype="application/json")
             reply = self._respond(req)
             reply = Reply(content=reply) if isinstance(reply, str) else reply
             if reply.delay:
@@ -152,6 +167,9 @@ class GlmModelServer:
                 resp = Response(json.dumps({"error": {"message": reply.content,
                                                       "code": reply.status}}),
                                 status=reply.status, mimetype="application/json")
+            elif body.get("stream") and self.stream_mode == "sse":
+                sock = request.environ.get("werkzeug.socket")
+                resp = Response(self._events(req, reply, sock), mimetype="text/event-stream")
             else:
                 resp = jsonify(self._completion(req, reply))
             resp.headers.update(reply.headers)
@@ -159,28 +177,67 @@ class GlmModelServer:
 
         return app
 
-    def _completion(self, req: ModelRequest, reply: Reply) -> dict[str, Any]:
-        body = req.body
+    def _message(self, req: ModelRequest, reply: Reply) -> tuple[str, str | None]:
+        """The content and reasoning_content this deployment would send."""
         content, reasoning = reply.content, reply.reasoning
         if self.reasoning_field and reasoning is None and "</think>" in content:
             head, _, content = content.partition("</think>")
             reasoning = head.replace("<think>", "").strip()
-        if body.get("skip_special_tokens", True) is not False:  # vLLM strips special tokens
+        if req.body.get("skip_special_tokens", True) is not False:  # vLLM strips special tokens
             content = content.replace("<|begin_of_box|>", "").replace("<|end_of_box|>", "")
-        message: dict[str, Any] = {"role": "assistant", "content": content}
-        if reasoning is not None:
-            message["reasoning_content"] = reasoning
-        # Usage as vLLM would count it, roughly: GLM-4.1V's visual tokens per image, ~4 chars a token.
+        return content, reasoning
+
+    def _usage(self, req: ModelRequest, reply: Reply) -> dict[str, int]:
+        """Usage as vLLM would count it, roughly: GLM-4.1V's visual tokens per image, ~4 chars a token."""
         prompt_tokens = len(req.text) // 4 + sum(
             visual_tokens(Size(width=im.width, height=im.height)) for im in req.images)
         completion_tokens = max(1, len(reply.content) // 4)
+        return {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+                "total_tokens": prompt_tokens + completion_tokens}
+
+    def _completion(self, req: ModelRequest, reply: Reply) -> dict[str, Any]:
+        content, reasoning = self._message(req, reply)
+        message: dict[str, Any] = {"role": "assistant", "content": content}
+        if reasoning is not None:
+            message["reasoning_content"] = reasoning
         return {
-            "id": f"chatcmpl-{len(self.requests)}", "object": "chat.completion",
-            "created": int(time.time()), "model": body.get("model", self.model),
+            "id": f"chatcmpl-{req.index}", "object": "chat.completion",
+            "created": int(time.time()), "model": req.body.get("model", self.model),
             "choices": [{"index": 0, "message": message, "finish_reason": reply.finish_reason}],
-            "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                      "total_tokens": prompt_tokens + completion_tokens},
+            "usage": self._usage(req, reply),
         }
+
+    def _events(self, req: ModelRequest, reply: Reply, sock: Any) -> Iterator[str]:
+        """The reply as server-sent ``chat.completion.chunk`` events, a few words each."""
+        content, reasoning = self._message(req, reply)
+        head = {"id": f"chatcmpl-{req.index}", "object": "chat.completion.chunk",
+                "created": int(time.time()), "model": req.body.get("model", self.model)}
+        deltas: list[dict[str, Any]] = [{"role": "assistant", "content": ""}]
+        deltas += [{"reasoning_content": piece} for piece in _pieces(reasoning or "")]
+        deltas += [{"content": piece} for piece in _pieces(content)]
+        chunks = [{**head, "choices": [{"index": 0, "delta": d, "finish_reason": None}]}
+                  for d in deltas]
+        chunks.append({**head, "choices": [{"index": 0, "delta": {},
+                                            "finish_reason": reply.finish_reason}]})
+        if (req.body.get("stream_options") or {}).get("include_usage"):
+            chunks.append({**head, "choices": [], "usage": self._usage(req, reply)})
+        for n, chunk in enumerate(chunks):
+            if reply.cut_stream_after is not None and n >= reply.cut_stream_after:
+                if sock is not None:
+                    sock.shutdown(socket.SHUT_RDWR)
+                return
+            if n and reply.chunk_delay:
+                time.sleep(reply.chunk_delay)
+            if chunk["choices"] and chunk["choices"][0]["finish_reason"] and reply.before_finish:
+                reply.before_finish()
+            yield f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n"
+        yield "data: [DONE]\n\n"
+
+
+def _pieces(text: str, words: int = 3) -> list[str]:
+    """``text`` cut into pieces of a few words (with their spacing), as tokens arrive."""
+    parts = re.findall(r"\s*\S+\s*|\s+", text)
+    return ["".join(parts[i:i + words]) for i in range(0, len(parts), words)]
 
 
 def decode_request(body: dict[str, Any], index: int) -> ModelRequest:
