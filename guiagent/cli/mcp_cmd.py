@@ -124,9 +124,10 @@ def mcp(
 
         server = build_server(session, thread, log_level="WARNING")
         err.print(styled(f"session log: {log.dir}"))
+        # SIGTERM ends the session like Ctrl-C (uvicorn re-raises it once it has stopped).
+        signal.signal(signal.SIGTERM, _interrupt)
         if http is None:
             err.print(styled("serving MCP on stdio"))
-            signal.signal(signal.SIGTERM, _interrupt)
             server.run()
         else:
             if host not in LOOPBACK:
@@ -137,6 +138,9 @@ def mcp(
     except KeyboardInterrupt as exc:
         outcome, failure = "interrupted", exc
     finally:
+        # A stdio client that closed our stdin signals the process group soon after:
+        # finish the log and its report first, undisturbed.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         folder = thread.run(lambda: session.close(outcome, failure))
         stack.close()
         err.print(styled(f"session log: {folder}"))

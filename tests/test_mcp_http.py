@@ -1,0 +1,98 @@
+"""``guiagent mcp --http PORT``: the SDK's client over streamable HTTP; SIGTERM finishes the log.
+
+Also the command's usage errors and the pixel-to-thousandths mapping, which need no browser.
+"""
+
+import asyncio
+import base64
+import io
+import json
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+from mcp import Client
+from PIL import Image
+
+from guiagent.actions import Point
+from guiagent.errors import OffScreenError
+from guiagent.geometry import Size
+from guiagent.runlog import read_run
+from guiagent.toolserver.session import model_point
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_listening(proc: subprocess.Popen, port: int, timeout: float = 120) -> None:
+    """Until the port accepts connections (the server is up) or the process ends."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"guiagent mcp exited {proc.returncode}: {proc.stderr.read()}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError("guiagent mcp --http never listened")
+
+
+@pytest.mark.browser
+def test_streamable_http_session_and_sigterm(sandbox, tmp_path):
+    port, runs = free_port(), tmp_path / "runs"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "guiagent.cli.main", "mcp", "--url", sandbox.url + "/login",
+         "--http", str(port), "--runs", str(runs)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_until_listening(proc, port)
+
+        async def session() -> tuple[set, Image.Image, dict, str]:
+            async with Client(f"http://127.0.0.1:{port}/mcp") as c:
+                names = {t.name for t in (await c.list_tools()).tools}
+                shot = await c.call_tool("screenshot", {})
+                image = next(p for p in shot.content if p.type == "image")
+                info = json.loads(next(p.text for p in shot.content if p.type == "text"))
+                bad = await c.call_tool("scroll", {"x": 500, "y": 500, "direction": "sideways"})
+                return (names, Image.open(io.BytesIO(base64.b64decode(image.data))), info,
+                        bad.content[0].text if bad.is_error else "")
+
+        names, image, info, bad = asyncio.run(session())
+        assert {"screenshot", "click", "run_task", "list_runs"} <= names
+        assert image.size == (1280, 720) and info["url"].endswith("/login")
+        assert "direction" in bad  # invalid arguments: a tool error naming the field
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 0, stderr
+    (folder,) = [p for p in runs.iterdir() if p.is_dir()]
+    record, _ = read_run(folder)
+    assert record.kind == "mcp" and record.outcome == "interrupted"
+    assert (folder / "report.html").is_file()
+    assert f"session log: {folder}" in stderr
+
+
+def test_usage_errors_exit_2_with_a_message(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "guiagent.cli.main", "mcp", "--runs",
+                           str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "--url" in proc.stderr
+    assert proc.stdout == ""  # stdout belongs to the protocol
+    proc = subprocess.run([sys.executable, "-m", "guiagent.cli.main", "mcp", "--url",
+                           "http://127.0.0.1:9/", "--desktop"], capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 2 and "not both" in proc.stderr
+
+
+def test_pixels_map_to_thousandths_of_the_last_screenshot():
+    shot = Size(width=1280, height=720)
+    assert model_point(640, 180, True, shot) == Point(x=500, y=250)
+    assert model_point(640, 180, False, shot) == Point(x=640, y=180)  # already 0-1000
+    with pytest.raises(OffScreenError, match="outside the last screenshot"):
+        model_point(1280, 10, True, shot)
