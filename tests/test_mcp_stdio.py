@@ -116,6 +116,10 @@ def test_tools_drive_a_real_page_through_guard_and_secrets(sandbox, tmp_path):
             seen["task"] = (await c.call_tool("run_task", {"task": "Sign out", "max_steps": 5})
                             ).structured_content
             seen["after_task"] = json.loads(text_of(await c.call_tool("screenshot", {})))
+            # A skill on the same page, its secret parameter given as the placeholder.
+            seen["skill"] = (await c.call_tool("run_skill", {"name": "login", "params": {
+                "username": "demo", "password": "{{secret:PW}}", "expect": "Welcome"}})
+                             ).structured_content
             seen["runs"] = (await c.call_tool("list_runs", {})).structured_content["result"]
         return seen
 
@@ -131,7 +135,7 @@ def test_tools_drive_a_real_page_through_guard_and_secrets(sandbox, tmp_path):
     # The page reacted: the sandbox recorded a successful sign-in (the real password
     # reached the form), and the next screenshot shows the welcome page.
     rows = sandbox.submissions("login")
-    assert [(r["data"]["username"], r["data"]["success"]) for r in rows] == [("demo", True)], rows
+    assert [(r["data"]["username"], r["data"]["success"]) for r in rows] == [("demo", True)] * 2, rows
     assert seen["after_login"]["url"].endswith("/welcome")
     assert PASSWORD not in text_of(seen["typed"])
 
@@ -147,6 +151,7 @@ def test_tools_drive_a_real_page_through_guard_and_secrets(sandbox, tmp_path):
     assert task_record.outcome == "done" and task_steps[0].action.action == "left_click"
     assert (Path(task["run_folder"]) / "report.html").is_file()
 
+    assert seen["skill"]["outcome"] == "done", seen["skill"]  # and the second sign-in above
     folders = {r["run_folder"]: r for r in seen["runs"]}
     sessions = [f for f, r in folders.items() if r["kind"] == "mcp"]
     assert len(sessions) == 1 and task["run_folder"] in folders
@@ -159,6 +164,6 @@ def test_tools_drive_a_real_page_through_guard_and_secrets(sandbox, tmp_path):
     assert "type(content='{{secret:PW}}')" in calls
     refused = [s for s in steps if s.result == "refused"]
     assert [s.action.action for s in refused if s.action] == ["key", "left_click", "left_click"]
-    assert any("run_task" in c for c in calls)
+    assert any("run_task" in c for c in calls) and any("run_skill" in c for c in calls)
     assert (Path(sessions[0]) / "report.html").is_file()
     assert PASSWORD not in all_files_text(runs)
