@@ -61,10 +61,14 @@ def test_streamable_http_session_and_sigterm(sandbox, tmp_path):
                 image = next(p for p in shot.content if p.type == "image")
                 info = json.loads(next(p.text for p in shot.content if p.type == "text"))
                 bad = await c.call_tool("scroll", {"x": 500, "y": 500, "direction": "sideways"})
+                # No secrets on this server: a placeholder is refused, not typed literally.
+                secret = await c.call_tool("type", {"text": "{{secret:PW}}"})
                 return (names, Image.open(io.BytesIO(base64.b64decode(image.data))), info,
-                        bad.content[0].text if bad.is_error else "")
+                        bad.content[0].text if bad.is_error else "",
+                        secret.content[0].text if secret.is_error else "")
 
-        names, image, info, bad = asyncio.run(session())
+        names, image, info, bad, secret = asyncio.run(session())
+        assert "holds no secrets" in secret and "GUIAGENT_SECRET_PW" in secret
         assert {"screenshot", "click", "run_task", "list_runs"} <= names
         assert image.size == (1280, 720) and info["url"].endswith("/login")
         assert "direction" in bad  # invalid arguments: a tool error naming the field
@@ -73,8 +77,9 @@ def test_streamable_http_session_and_sigterm(sandbox, tmp_path):
         _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 0, stderr
     (folder,) = [p for p in runs.iterdir() if p.is_dir()]
-    record, _ = read_run(folder)
+    record, steps = read_run(folder)
     assert record.kind == "mcp" and record.outcome == "interrupted"
+    assert [(s.call, s.result) for s in steps] == [("type(content='{{secret:PW}}')", "refused")]
     assert (folder / "report.html").is_file()
     assert f"session log: {folder}" in stderr
 

@@ -111,6 +111,7 @@ def test_tools_drive_a_real_page_through_guard_and_secrets(sandbox, tmp_path):
             seen["confirm"] = await c.call_tool("click", {"x": 500, "y": 500,
                                                           "element": "Delete my account"})
             seen["offscreen"] = await c.call_tool("click", {"x": 1500, "y": 10})
+            seen["unknown_secret"] = await c.call_tool("type", {"text": "{{secret:NOPE}}"})
 
             # The whole agent loop on the same page: it signs out.
             seen["task"] = (await c.call_tool("run_task", {"task": "Sign out", "max_steps": 5})
@@ -143,6 +144,10 @@ def test_tools_drive_a_real_page_through_guard_and_secrets(sandbox, tmp_path):
     assert seen["confirm"].is_error and "confirmation" in text_of(seen["confirm"])
     assert "--policy" in text_of(seen["confirm"])
     assert seen["offscreen"].is_error and "outside the screenshot" in text_of(seen["offscreen"])
+    assert "--policy" not in text_of(seen["offscreen"])  # no policy allows that
+    unknown = text_of(seen["unknown_secret"])
+    assert seen["unknown_secret"].is_error and "no secret named NOPE" in unknown
+    assert "{{secret:PW}}" in unknown and PASSWORD not in unknown
 
     task = seen["task"]
     assert task["outcome"] == "done", task
@@ -163,7 +168,7 @@ def test_tools_drive_a_real_page_through_guard_and_secrets(sandbox, tmp_path):
     calls = [s.call or "" for s in steps]
     assert "type(content='{{secret:PW}}')" in calls
     refused = [s for s in steps if s.result == "refused"]
-    assert [s.action.action for s in refused if s.action] == ["key", "left_click", "left_click"]
+    assert [s.action.action for s in refused if s.action] == ["key", "left_click", "left_click", "type"]
     assert any("run_task" in c for c in calls) and any("run_skill" in c for c in calls)
     assert (Path(sessions[0]) / "report.html").is_file()
     assert PASSWORD not in all_files_text(runs)

@@ -57,9 +57,10 @@ def build_server(session: ToolSession, thread: DriverThread, **server_options: A
         except OffScreenError as exc:
             raise ToolError(f"{exc}; nothing was executed") from None
         except ActionRefusedError as exc:
-            raise ToolError(session.redact(f"refused: {exc}. The server's action policy decides "
-                                           "(guiagent mcp --policy FILE, docs/safety.md); nothing "
-                                           "was executed.")) from None
+            hint = (" The server's action policy decides (guiagent mcp --policy FILE, "
+                    "docs/mcp.md)." if getattr(exc, "by_guard", False) else "")
+            raise ToolError(session.redact(f"refused: {exc}; nothing was executed.{hint}")
+                            ) from None
         except GuiAgentError as exc:
             raise ToolError(session.redact(f"{type(exc).__name__}: {exc}")) from None
         except Exception as exc:  # a bug: the caller gets the text, stderr the traceback

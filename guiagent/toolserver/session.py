@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..actions import Action, Point
+from ..actions import Action, Point, Type
 from ..drivers.base import Observation
 from ..errors import ActionRefusedError, ConfigError, GuiAgentError, InputNotTakenError, OffScreenError
 from ..geometry import MODEL_SCALE, ScreenFrame, Size
@@ -35,7 +35,7 @@ from ..model import ModelClient
 from ..protocols.glm41v_grounding import grounding_request, parse_grounding
 from ..redaction import strip_userinfo
 from ..runlog import Attempt, ErrorInfo, RunLog, RunRecord, StepRecord
-from ..secrets import redactor_of
+from ..secrets import PLACEHOLDER_RE, SecretsDriver, redactor_of
 
 
 @dataclass
@@ -97,13 +97,18 @@ class ToolSession:
     def start(self) -> RunLog:
         """Start the driver and open the session's run folder."""
         self.driver.start()
-        self.guard.on_run_start(self.driver)
-        model = {} if self.model is None else {
-            "base_url": strip_userinfo(self.model.settings.base_url), "name": self.model.settings.model}
-        record = RunRecord(kind="mcp", task="tool calls of an MCP session (guiagent mcp)",
-                           driver=self.driver.describe(), model=model)
-        self.log = RunLog(new_run_dir(self.settings.runs_root, "mcp"), record,
-                          redactor=redactor_of(self.driver))
+        try:
+            self.guard.on_run_start(self.driver)
+            model = {} if self.model is None else {
+                "base_url": strip_userinfo(self.model.settings.base_url),
+                "name": self.model.settings.model}
+            record = RunRecord(kind="mcp", task="tool calls of an MCP session (guiagent mcp)",
+                               driver=self.driver.describe(), model=model)
+            self.log = RunLog(new_run_dir(self.settings.runs_root, "mcp"), record,
+                              redactor=redactor_of(self.driver))
+        except BaseException:
+            self.driver.close()
+            raise
         return self.log
 
     def close(self, outcome: str = "done", error: BaseException | None = None) -> Path | None:
@@ -160,9 +165,14 @@ class ToolSession:
             timings["capture"] = time.perf_counter() - t0
             action = make(self.last_shot or obs.frame.screenshot)
             step.action, step.call = action, action.to_call()
+            self._check_placeholders(action)
             t0 = time.perf_counter()
             try:
-                self.guard.before_action(step, action, obs)
+                try:
+                    self.guard.before_action(step, action, obs)
+                except ActionRefusedError as exc:
+                    exc.by_guard = True  # type: ignore[attr-defined] # the policy could allow it
+                    raise
                 result = self.driver.act(action, obs.frame)
             finally:
                 timings["execute"] = time.perf_counter() - t0
@@ -178,6 +188,18 @@ class ToolSession:
             step.timings = {k: round(v, 5) for k, v in timings.items()}
             log.append_step(step)  # redacts the step in place
         return describe_step(step)
+
+    def _check_placeholders(self, action: Action) -> None:
+        """Refuse typing ``{{secret:NAME}}`` when the server holds no secrets (it would be typed
+        literally); with secrets, the SecretsDriver refuses unknown names itself."""
+        if isinstance(action, Type) and not isinstance(self.driver, SecretsDriver):
+            found = PLACEHOLDER_RE.search(action.content)
+            if found:
+                name = found.group(1)
+                raise ActionRefusedError(
+                    f"there is no secret named {name}: this server holds no secrets; start it "
+                    f"with GUIAGENT_SECRET_{name}=... in its environment (or --secret, "
+                    "--secrets-file)")
 
     def _observe_into(self, step: StepRecord) -> Observation:
         obs = self.observe()
