@@ -18,7 +18,8 @@ app.add_typer(sandbox_app, name="sandbox")
 # Each feature registers its own commands; a missing module (optional part) is skipped.
 for module, target in (("sandbox_web", sandbox_app), ("sandbox_desktop", sandbox_app),
                        ("view_cmd", app), ("replay_cmd", app), ("skill_cmd", app),
-                       ("demo_cmd", app), ("eval_cmd", app), ("mcp_cmd", app)):
+                       ("demo_cmd", app), ("eval_cmd", app), ("mcp_cmd", app),
+                       ("serve_cmd", app)):
     try:
         mod = importlib.import_module(f"guiagent.cli.{module}")
     except ModuleNotFoundError as exc:
