@@ -37,6 +37,7 @@ from .redaction import strip_userinfo
 from .runlog import ErrorInfo, Outcome, RunLog, RunRecord, StepRecord
 from .secrets import redactor_of
 from .stuck import StuckDetector
+from .takeover import LoopControl
 
 __all__ = ["Agent", "AgentConfig", "AgentHooks", "RunResult", "StopRun", "add_note"]
 
@@ -141,13 +142,17 @@ class Agent:
                 self.driver.start()
                 for hook in self.hooks:
                     hook.on_run_start(self.driver)
-                for index in range(1, self.config.max_steps + 1):
+                control = LoopControl(self, log, history)
+                for _ in range(self.config.max_steps):
+                    for hook in self.hooks:  # a hook may hold the loop here (pause, take over)
+                        hook.between_steps(control)
                     if self.stop.is_set():
                         raise StopRun("interrupted", f"{self.stop.reason}: stopped after step "
-                                                     f"{index - 1}")
+                                                     f"{len(log.steps)}")
                     if self.config.max_seconds and time.monotonic() - started > self.config.max_seconds:
                         outcome = "max_time"
                         break
+                    index = len(log.steps) + 1  # steps a person took in between count too
                     step, parsed, obs = self._step(asker, index, task, history, memory, log)
                     if parsed is None:  # the model never gave a usable answer
                         raise ModelResponseError(step.error.message if step.error else "no answer")

@@ -8,12 +8,15 @@ an :class:`AgentHooks`. A hook can
   :class:`~guiagent.errors.ActionRefusedError` in ``before_action`` (the step
   records it and the model is told why in its next prompt);
 * tell the model something in its next prompt with :func:`add_note`;
-* end the run with an outcome by raising :class:`StopRun` (``stuck``, say).
+* end the run with an outcome by raising :class:`StopRun` (``stuck``, say);
+* hold the loop between two steps (pause), and act on the screen itself through
+  the :class:`StepControl` it gets there (a person taking over): those actions
+  pass the same driver and hooks (the guard) and are logged as steps of their own.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from .runlog import Outcome, StepRecord
 
@@ -30,11 +33,30 @@ class StopRun(Exception):  # noqa: N818 - a request, not an error
         self.outcome: Outcome = outcome
 
 
+class StepControl(Protocol):
+    """What a hook may do between two steps (:meth:`AgentHooks.between_steps`)."""
+
+    def observe(self) -> Observation:
+        """The screen as the model would see it now."""
+
+    def act(self, action: Action, *, actor: Literal["human", "tool"] = "human") -> StepRecord:
+        """Run ``action`` through the hooks (the guard) and the driver; log it as a step.
+
+        The model reads it in its history as something ``actor`` did, not itself.
+        """
+
+    def tell_model(self, text: str) -> None:
+        """Add ``text`` to what the model reads about the last step in its next prompt."""
+
+
 class AgentHooks:
     """Override any of these to watch or steer a run; raise ActionRefusedError to refuse."""
 
     def on_run_start(self, driver: Driver) -> None:
         """The driver is started and the first step is next."""
+
+    def between_steps(self, control: StepControl) -> None:
+        """Before each step (the first included): block to pause; act through ``control``."""
 
     def on_step_start(self, index: int, observation: Observation) -> None:
         """A step begins with this observation."""

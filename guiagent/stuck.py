@@ -78,7 +78,10 @@ class StuckDetector(AgentHooks):
         self.repeats, self._last = 0, None
 
     def before_action(self, step: StepRecord, action: Action, observation: Observation) -> None:
-        """Count the repeat; warn through a note, or stop the run."""
+        """Count the repeat; warn through a note, or stop the run (the model's steps only)."""
+        if step.actor != "model":  # a person who took over is not stuck
+            self._last = None
+            return
         screen = fingerprint(observation.pil())
         last = self._last
         if last is not None and same_action(last[0], action, self.tolerance) and not screens_differ(

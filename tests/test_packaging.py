@@ -37,6 +37,8 @@ def test_wheel_holds_the_data_files(tmp_path):
         "guiagent/prompts/glm41v_pc.txt",
         "guiagent/drivers/select_shim.js",
         "guiagent/replay/templates/report.html.j2",
+        "guiagent/ui/static/index.html",
+        "guiagent/ui/static/app.js",
         "guiagent/sandboxes/web/templates/contact.html",
         "guiagent/sandboxes/web/templates/account/orders.html",
         "guiagent/sandboxes/web/static/style.css",

@@ -161,6 +161,13 @@ def run(
         min=1, help="Token budget of the answer after a thought cut off by the budget.")] = 1024,
     show_thinking: Annotated[bool, typer.Option(
         "--show-thinking", help="Print the model's thinking as it streams.")] = False,
+    live: Annotated[bool, typer.Option(
+        "--live", help="Serve the live UI for this run (watch, pause, approve, take over) and "
+        "print its URL; the guard's questions are answered there.")] = False,
+    live_port: Annotated[int, typer.Option(help="Port of --live's UI (0: any free port).")] = 0,
+    live_host: Annotated[str, typer.Option(
+        help="Address of --live's UI; anything but 127.0.0.1/::1 requires the printed token.")
+    ] = "127.0.0.1",
 ) -> None:
     """Run one task with the model driving a browser (--url) or the desktop (--desktop)."""
     stack = ExitStack()
@@ -188,15 +195,21 @@ def run(
                              overwrite=overwrite,
                              image_format=image_format, max_image_pixels=max_pixels,
                              stuck_warn_after=min(stuck_warn, stuck_stop), stuck_stop_after=stuck_stop)
-    except (GuiAgentError, ValueError) as exc:
+        view = live_view(live, run_dir, task, live_host, live_port, stack)
+        extra_hooks = view.start(guards) if view else []
+    except (GuiAgentError, ValueError, OSError) as exc:
         stack.close()
         raise typer.Exit(setup_failed(exc)) from None
     except BaseException:
         stack.close()
         raise
     agent = Agent(driver, client, protocol=Glm41vPcProtocol(tips=tips), config=config,
-                  hooks=[*thinking_hooks(show_thinking, err), ConsoleProgress(err), *guards])
+                  hooks=[*thinking_hooks(show_thinking, err), ConsoleProgress(err), *extra_hooks,
+                         *guards])
+    if view:
+        view.attach(agent)
     err.print(styled(f"task: {task}\nmodel: {model} at {strip_userinfo(model_url)}"))
+    result = None
     try:
         result = agent.run(task)
     except GuiAgentError as exc:  # a folder that cannot take the run, say
@@ -204,5 +217,18 @@ def run(
         raise typer.Exit(EXIT_USAGE) from None
     finally:
         driver.close()
+        if view:
+            view.finish(result)
         stack.close()
     raise typer.Exit(report(result))
+
+
+def live_view(live: bool, run_dir: Path, task: str, host: str, port: int, stack: ExitStack):  # noqa: ANN201
+    """``--live``: the UI for this run (None without the option); ``stack`` stops it on failure."""
+    if not live:
+        return None
+    from .ui_cmd import LiveView
+
+    view = LiveView(run_dir, task, host, port)
+    stack.callback(view.server.stop)
+    return view

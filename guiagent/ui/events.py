@@ -1,0 +1,98 @@
+"""The events of one live run, pushed from the agent's thread to every open page.
+
+The agent runs on a thread of its own; pages listen with server-sent events on
+the web server's asyncio loop. :class:`EventHub` bridges the two without
+polling: :meth:`EventHub.publish` (any thread) numbers the event, keeps it for
+pages that join later, and hands it to each listener's queue through
+``loop.call_soon_threadsafe``. A page that reconnects says the last number it
+saw (``Last-Event-ID``) and gets only what it missed.
+
+Streamed pieces of the model's reply (``delta``) are kept only until their
+step ends: the step's own event then carries the whole thinking.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+Event = dict[str, Any]
+
+
+@dataclass(eq=False)
+class Listener:
+    """One page's queue on one event loop; ``None`` in it means the stream is over."""
+
+    loop: asyncio.AbstractEventLoop
+    queue: asyncio.Queue[tuple[int, Event] | None] = field(default_factory=asyncio.Queue)
+
+    def put(self, item: tuple[int, Event] | None) -> None:
+        """Hand ``item`` to the page's loop (from any thread); a closed loop is ignored."""
+        try:
+            self.loop.call_soon_threadsafe(self.queue.put_nowait, item)
+        except RuntimeError:  # the loop is closed: the server stopped
+            pass
+
+
+class EventHub:
+    """Numbered events of one run, kept for late joiners and pushed to listeners."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._events: list[tuple[int, Event]] = []
+        self._seq = 0
+        self._listeners: set[Listener] = set()
+        self.closed = False
+
+    def publish(self, event: Event) -> int:
+        """Keep ``event`` and push it to every listener; return its number."""
+        with self._lock:
+            self._seq += 1
+            if event.get("type") == "step":  # the step carries its thinking: drop the pieces
+                self._events = [(n, e) for n, e in self._events
+                                if not (e.get("type") == "delta" and e.get("index") == event.get("index"))]
+            self._events.append((self._seq, event))
+            listeners = list(self._listeners)
+            seq = self._seq
+        for listener in listeners:
+            listener.put((seq, event))
+        return seq
+
+    def subscribe(self, after: int = 0) -> tuple[list[tuple[int, Event]], Listener | None]:
+        """The events after number ``after``, and a listener for the rest (None once closed).
+
+        Call on the loop that will read the listener's queue.
+        """
+        with self._lock:
+            backlog = [(n, e) for n, e in self._events if n > after]
+            if self.closed:
+                return backlog, None
+            listener = Listener(asyncio.get_running_loop())
+            self._listeners.add(listener)
+        return backlog, listener
+
+    def unsubscribe(self, listener: Listener) -> None:
+        """Stop pushing to ``listener``."""
+        with self._lock:
+            self._listeners.discard(listener)
+
+    def close(self) -> None:
+        """No more events: end every listener's stream (the backlog stays readable)."""
+        with self._lock:
+            self.closed = True
+            listeners, self._listeners = list(self._listeners), set()
+        for listener in listeners:
+            listener.put(None)
+
+    def events(self) -> list[Event]:
+        """A copy of the kept events, oldest first."""
+        with self._lock:
+            return [e for _, e in self._events]
+
+
+def sse_message(seq: int, event: Event) -> str:
+    """One server-sent event: its number and the event as one line of JSON."""
+    return f"id: {seq}\ndata: {json.dumps(event, ensure_ascii=False)}\n\n"

@@ -1,0 +1,225 @@
+"""The live UI in real Chromium: start a run from the page against the stand-in model, watch
+the screenshot update, pause and resume, approve a held action, take over with a click that
+reaches the page (the site records it) and shows up as a human step in steps.jsonl and the
+report; the token, Host and CSRF checks; `guiagent run --live`."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+from ui_site import HELLO_CENTER, VIEWPORT, ShopSite, shop_model
+
+from guiagent.runlog import read_run
+from guiagent.testing.model_server import GlmModelServer
+from guiagent.ui import UiServer
+
+pytestmark = pytest.mark.browser
+TIMEOUT = 60_000
+expect.set_options(timeout=TIMEOUT)
+
+
+@pytest.fixture(scope="module")
+def shop():
+    with ShopSite() as site:
+        yield site
+
+
+@pytest.fixture
+def ui_page(shared_browser):
+    context = shared_browser.get().new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(TIMEOUT)
+    yield context.new_page()
+    context.close()
+
+
+def test_run_started_watched_paused_approved_and_taken_over(tmp_path, shop, ui_page):
+    shop.seen.clear()
+    page = ui_page
+    with GlmModelServer(shop_model(idle=True)) as model, UiServer(tmp_path / "runs") as server:
+        page.goto(server.url)
+        page.fill("textarea[name=task]", "Place the order")
+        page.fill("input[name=url]", shop.url)
+        page.fill("input[name=model_url]", model.base_url)
+        page.fill("input[name=max_steps]", "300")
+        page.click("#start")
+        page.wait_for_url(re.compile(r"/live/[\w-]+$"))
+        run_id = page.url.rsplit("/", 1)[1]
+        expect(page.locator("#task")).to_have_text("Place the order")
+
+        # The guard holds the click on "Place order" for the page's approval.
+        expect(page.locator("#confirm")).to_be_visible()
+        expect(page.locator("#confirm-question")).to_contain_text("Place order")
+        expect(page.locator("#state")).to_have_text("waiting for approval")
+        first_screen = page.locator("#shot").get_attribute("data-version")
+        assert first_screen is not None
+        assert "order" not in shop.seen  # held, not clicked
+        page.click("#approve")
+        assert shop.wait_for("order"), shop.seen
+        expect(page.locator("#confirm")).to_be_hidden()
+        expect(page.locator("#step-1 code")).to_contain_text("left_click")
+        # The screenshot moves on with the steps (pushed: the page never asks for it).
+        expect(page.locator("#shot")).not_to_have_attribute("data-version", first_screen)
+        expect(page.locator("#thinking")).not_to_be_empty()
+
+        # Pause holds the loop before its next step; resume lets it go on.
+        page.click("#pause")
+        expect(page.locator("#state")).to_have_text("paused")
+        held_at = len(model.requests)
+        steps_before = page.locator("#steps li").count()
+        page.click("#resume")
+        expect(page.locator("#state")).to_have_text("running")
+        expect(page.locator(f"#step-{steps_before + 1}")).to_be_attached()
+        assert len(model.requests) > held_at
+
+        # Take over: the person's click on the screenshot reaches the page.
+        page.click("#take-over")
+        expect(page.locator("#state")).to_have_text("taken over")
+        expect(page.locator("#takeover-bar")).to_be_visible()
+        asked = len(model.requests)
+        shot = page.locator("#shot")
+        box = shot.bounding_box()
+        assert box is not None
+        page.mouse.click(box["x"] + HELLO_CENTER[0] / VIEWPORT[0] * box["width"],
+                         box["y"] + HELLO_CENTER[1] / VIEWPORT[1] * box["height"])
+        assert shop.wait_for("hello"), shop.seen
+        human = page.locator("#steps li[data-actor=human]")
+        expect(human).to_have_count(1)
+        expect(human.locator("code")).to_contain_text("left_click")
+        assert len(model.requests) == asked  # the model was not asked while the person acted
+
+        page.click("#give-back")
+        expect(page.locator("#outcome")).to_have_text("done")
+        last = model.requests[-1].text
+        assert "took control and did this themselves: left_click" in last
+        assert "gave control back" in last
+
+        record, steps = read_run(tmp_path / "runs" / run_id)
+        assert record.outcome == "done"
+        humans = [s for s in steps if s.actor == "human"]
+        assert len(humans) == 1 and humans[0].action is not None
+        assert humans[0].action.action == "left_click" and humans[0].executed
+        point = humans[0].executed[0].surface
+        assert abs(point.x - HELLO_CENTER[0]) < 8 and abs(point.y - HELLO_CENTER[1]) < 8
+        assert steps[0].actor == "model" and steps[0].extra["guard"]["confirmed"] is True
+        assert [s.index for s in steps] == list(range(1, len(steps) + 1))
+
+        # The report (linked from the page) shows the person's step as theirs.
+        expect(page.locator("#report")).to_be_visible()
+        page.goto(server.url.rstrip("/") + page.locator("#report").get_attribute("href"))
+        expect(page.locator(f"#step-{humans[0].index} .actor-human")).to_have_text("human")
+
+        # The home page lists the finished run with its report.
+        page.goto(server.url)
+        expect(page.locator("#past-runs")).to_contain_text(run_id)
+
+
+def test_rejected_confirmation_is_not_clicked(tmp_path, shop, ui_page):
+    shop.seen.clear()
+    with GlmModelServer(shop_model(idle=False)) as model, UiServer(tmp_path) as server:
+        ui_page.goto(server.url)
+        ui_page.fill("textarea[name=task]", "Place the order")
+        ui_page.fill("input[name=url]", shop.url)
+        ui_page.fill("input[name=model_url]", model.base_url)
+        ui_page.click("#start")
+        expect(ui_page.locator("#confirm")).to_be_visible()
+        ui_page.click("#reject")
+        expect(ui_page.locator("#outcome")).to_have_text("done")
+        expect(ui_page.locator("#step-1")).to_contain_text("refused")
+        assert "order" not in shop.seen
+        assert "did not allow" in model.requests[1].text
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+def _get(host: str, port: int, path: str, *, headers: dict | None = None, method: str = "GET",
+         body: str | None = None) -> Answer:
+    conn = http.client.HTTPConnection(host, port, timeout=10)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        response = conn.getresponse()
+        return Answer(response.status, {k.lower(): v for k, v in response.getheaders()},
+                      response.read())
+    finally:
+        conn.close()
+
+
+def test_token_is_required_off_loopback(tmp_path, ui_page):
+    with UiServer(tmp_path, host="127.0.0.2") as server:
+        assert server.token and f"?token={server.token}" in server.url
+        host, port = "127.0.0.2", server.port
+        assert _get(host, port, "/").status == 403
+        assert _get(host, port, "/api/runs").status == 403
+        assert _get(host, port, "/?token=" + "x" * len(server.token)).status == 403
+        redirect = _get(host, port, f"/?token={server.token}")
+        assert redirect.status == 303 and redirect.headers["location"] == "/"
+        cookie = redirect.headers["set-cookie"]
+        assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+        assert _get(host, port, "/api/runs", headers={"Cookie": cookie.split(";")[0]}).status == 200
+        # In Chromium: the printed URL opens the UI, and the token leaves the address bar.
+        ui_page.goto(server.url)
+        expect(ui_page.locator("#start-form")).to_be_visible()
+        assert "token" not in ui_page.url
+        # A state change needs the page's own origin and header, even with the cookie.
+        form = '{"task": "x", "url": "http://127.0.0.1:1/", "model_url": "http://127.0.0.1:1/v1"}'
+        auth = {"Cookie": cookie.split(";")[0], "Content-Type": "application/json"}
+        assert _get(host, port, "/api/runs", method="POST", body=form, headers=auth).status == 403
+        evil = {**auth, "Origin": "http://evil.example", "X-Guiagent": "1"}
+        assert _get(host, port, "/api/runs", method="POST", body=form, headers=evil).status == 403
+        bad = {**auth, "Origin": f"http://{host}:{port}", "X-Guiagent": "1"}
+        response = _get(host, port, "/api/runs", method="POST", body='{"task": ""}', headers=bad)
+        assert response.status == 400 and b"task" in response.body
+
+
+def test_loopback_needs_no_token_but_checks_the_host(tmp_path):
+    with UiServer(tmp_path) as server:
+        assert server.token is None and "token" not in server.url
+        assert _get("127.0.0.1", server.port, "/").status == 200
+        rebinding = _get("127.0.0.1", server.port, "/", headers={"Host": f"evil.example:{server.port}"})
+        assert rebinding.status == 421
+        assert _get("127.0.0.1", server.port, "/api/runs/nope/events").status == 404
+
+
+def test_cli_run_live_serves_the_run(tmp_path, shop, ui_page):
+    shop.seen.clear()
+    out = tmp_path / "run"
+    with GlmModelServer(shop_model(idle=False)) as model:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "guiagent.cli.main", "run", "Place the order", "--url", shop.url,
+             "--model-url", model.base_url, "--out", str(out), "--live", "--retries", "0"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env={**os.environ, "COLUMNS": "300"})
+        try:
+            url = None
+            assert proc.stderr is not None
+            for line in proc.stderr:
+                found = re.search(r"live UI: (http://\S+)", line)
+                if found:
+                    url = found.group(1)
+                    break
+            assert url and url.endswith(f"/live/{out.name}")
+            ui_page.goto(url)
+            expect(ui_page.locator("#confirm-question")).to_contain_text("Place order")
+            ui_page.click("#approve")
+            expect(ui_page.locator("#outcome")).to_have_text("done")
+            assert proc.wait(timeout=60) == 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            proc.communicate()
+    assert "order" in shop.seen
+    record, steps = read_run(out)
+    assert record.outcome == "done" and steps[0].extra["guard"]["confirmed"] is True
+    assert Path(out / "report.html").is_file()
