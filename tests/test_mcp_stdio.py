@@ -114,8 +114,14 @@ def test_tools_drive_a_real_page_through_guard_and_secrets(sandbox, tmp_path):
             seen["unknown_secret"] = await c.call_tool("type", {"text": "{{secret:NOPE}}"})
 
             # The whole agent loop on the same page: it signs out.
-            seen["task"] = (await c.call_tool("run_task", {"task": "Sign out", "max_steps": 5})
-                            ).structured_content
+            progress: list = []
+
+            async def on_progress(done, total, message):
+                progress.append((done, total, message))
+
+            seen["task"] = (await c.call_tool("run_task", {"task": "Sign out", "max_steps": 5},
+                                              progress_callback=on_progress)).structured_content
+            seen["progress"] = progress
             seen["after_task"] = json.loads(text_of(await c.call_tool("screenshot", {})))
             # A skill on the same page, its secret parameter given as the placeholder.
             seen["skill"] = (await c.call_tool("run_skill", {"name": "login", "params": {
@@ -152,6 +158,8 @@ def test_tools_drive_a_real_page_through_guard_and_secrets(sandbox, tmp_path):
     task = seen["task"]
     assert task["outcome"] == "done", task
     assert seen["after_task"]["url"].endswith("/login")  # the agent's click signed out
+    assert [(p[0], p[1]) for p in seen["progress"]] == [(1, 5), (2, 5)]
+    assert "left_click" in seen["progress"][0][2] and "DONE()" in seen["progress"][1][2]
     task_record, task_steps = read_run(task["run_folder"])
     assert task_record.outcome == "done" and task_steps[0].action.action == "left_click"
     assert (Path(task["run_folder"]) / "report.html").is_file()

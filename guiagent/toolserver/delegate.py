@@ -8,17 +8,30 @@ root, with its report; the session's log gets one ``tool`` step pointing at it.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..agent import Agent, AgentConfig, RunResult
+from ..agent import Agent, AgentConfig, AgentHooks, RunResult
 from ..errors import GuiAgentError
 from ..protocols.glm41v_pc import Glm41vPcProtocol
 from ..runlog import ErrorInfo, StepRecord
 from .session import ToolSession, new_run_dir
 
 
-def run_task(session: ToolSession, task: str, max_steps: int = 30) -> dict[str, Any]:
+class StepProgress(AgentHooks):
+    """Passes each finished (redacted) step of a delegated run to ``report``."""
+
+    def __init__(self, report: Callable[[StepRecord], None]) -> None:
+        self.report = report
+
+    def on_step_end(self, step: StepRecord) -> None:
+        """Report the step."""
+        self.report(step)
+
+
+def run_task(session: ToolSession, task: str, max_steps: int = 30, *,
+             hooks: Sequence[AgentHooks] = ()) -> dict[str, Any]:
     """The agent loop on the session's driver until the task ends; its outcome and folder."""
     model = session.need_model("run_task")
     s = session.settings
@@ -26,12 +39,13 @@ def run_task(session: ToolSession, task: str, max_steps: int = 30) -> dict[str, 
                          image_format=s.image_format, jpeg_quality=s.jpeg_quality,
                          max_image_pixels=s.max_image_pixels, handle_signals=False)
     agent = Agent(session.driver, model, protocol=Glm41vPcProtocol(tips=s.tips), config=config,
-                  hooks=[session.guard])
+                  hooks=[session.guard, *hooks])
     result = agent.run(task)
     return _delegated(session, f"run_task({task!r}, max_steps={max_steps})", result)
 
 
-def run_skill(session: ToolSession, name: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+def run_skill(session: ToolSession, name: str, params: dict[str, Any] | None = None, *,
+              hooks: Sequence[AgentHooks] = ()) -> dict[str, Any]:
     """Run a skill (a name on the skill path, or a .yaml file) on the session's driver."""
     from ..skills import SkillRunConfig, SkillRunner, find_skill
 
@@ -41,7 +55,7 @@ def run_skill(session: ToolSession, name: str, params: dict[str, Any] | None = N
                          config=SkillRunConfig(run_dir=new_run_dir(s.runs_root, "skill"),
                                                image_format=s.image_format,
                                                jpeg_quality=s.jpeg_quality),
-                         hooks=[session.guard])
+                         hooks=[session.guard, *hooks])
     result = runner.run(skill, params or {})
     return _delegated(session, f"run_skill({skill.name!r})", result)
 

@@ -8,19 +8,23 @@ crashes on a call). Annotations are evaluated at runtime by the SDK, so this
 module does not postpone them.
 """
 
+import asyncio
 import base64
+import concurrent.futures
 import json
 import logging
+import traceback
 from collections.abc import Callable
 from typing import Annotated, Any, Literal, TypeVar
 
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, ImageContent, TextContent, ToolAnnotations
 from pydantic import Field
 
 from ..actions import Key, LeftClick, LeftDoubleClick, LeftDrag, RightClick, Scroll, Type
 from ..errors import ActionRefusedError, GuiAgentError, OffScreenError
+from ..runlog import StepRecord
 from . import delegate
 from .session import ToolSession, model_point
 from .worker import DriverThread
@@ -47,6 +51,29 @@ READ_ONLY = ToolAnnotations(read_only_hint=True)
 ACTS = ToolAnnotations(read_only_hint=False, destructive_hint=True, open_world_hint=True)
 
 
+class Progress:
+    """Reports each step of a delegated run as MCP progress, from the driver's thread.
+
+    :meth:`sent` waits for the reports, so none arrives after the call's result.
+    """
+
+    def __init__(self, ctx: Context, total: int | None) -> None:
+        self.ctx, self.total = ctx, total
+        self.loop = asyncio.get_running_loop()
+        self.pending: list[concurrent.futures.Future[None]] = []
+        self.hook = delegate.StepProgress(self.report)
+
+    def report(self, step: StepRecord) -> None:
+        """Send one step (already redacted by the run log)."""
+        message = f"step {step.index}: {step.call or '(no action)'}: {step.result}"
+        self.pending.append(asyncio.run_coroutine_threadsafe(
+            self.ctx.report_progress(step.index, self.total, message), self.loop))
+
+    async def sent(self) -> None:
+        """Wait until every report went out (a failed one is dropped: progress is advisory)."""
+        await asyncio.gather(*(asyncio.wrap_future(f) for f in self.pending), return_exceptions=True)
+
+
 def build_server(session: ToolSession, thread: DriverThread, **server_options: Any) -> MCPServer:
     """The MCP server whose tools act through ``session`` on ``thread``."""
     server: MCPServer = MCPServer("guiagent", instructions=INSTRUCTIONS, **server_options)
@@ -64,7 +91,7 @@ def build_server(session: ToolSession, thread: DriverThread, **server_options: A
         except GuiAgentError as exc:
             raise ToolError(session.redact(f"{type(exc).__name__}: {exc}")) from None
         except Exception as exc:  # a bug: the caller gets the text, stderr the traceback
-            log.exception("tool call failed")
+            log.error("tool call failed: %s", session.redact(traceback.format_exc()))
             raise ToolError(session.redact(f"unexpected {type(exc).__name__} in guiagent (a bug; "
                                            f"the traceback is on the server's stderr): {exc}")
                             ) from None
@@ -136,19 +163,31 @@ def build_server(session: ToolSession, thread: DriverThread, **server_options: A
         return await call(lambda: session.ground(description))
 
     @server.tool(annotations=ACTS)
-    async def run_task(task: Annotated[str, Field(description="What to do, in plain words.")],
+    async def run_task(ctx: Context, task: Annotated[str, Field(description="What to do, in plain words.")],
                        max_steps: Annotated[int, Field(ge=1, le=200)] = 30) -> dict[str, Any]:
         """Hand a whole task to the GLM-4.1V agent on this screen; returns its outcome, answer
-        and run folder when it ends."""
-        return await call(lambda: delegate.run_task(session, task, max_steps))
+        and run folder when it ends (each step is reported as progress meanwhile)."""
+        progress = Progress(ctx, max_steps)
+        try:
+            return await call(lambda: delegate.run_task(session, task, max_steps,
+                                                        hooks=[progress.hook]))
+        finally:
+            await progress.sent()
 
     @server.tool(annotations=ACTS)
-    async def run_skill(name: Annotated[str, Field(description="A skill name or a .yaml file.")],
+    async def run_skill(ctx: Context,
+                        name: Annotated[str, Field(description="A skill name or a .yaml file.")],
                         params: Annotated[dict[str, Any] | None, Field(
                             description="The skill's parameters by name.")] = None,
                         ) -> dict[str, Any]:
-        """Run a stored procedure (a skill) on this screen; returns its outcome and run folder."""
-        return await call(lambda: delegate.run_skill(session, name, params))
+        """Run a stored procedure (a skill) on this screen; returns its outcome and run folder
+        (each step is reported as progress meanwhile)."""
+        progress = Progress(ctx, None)
+        try:
+            return await call(lambda: delegate.run_skill(session, name, params,
+                                                         hooks=[progress.hook]))
+        finally:
+            await progress.sent()
 
     @server.tool(annotations=READ_ONLY)
     async def list_runs(limit: Annotated[int, Field(ge=1, le=500)] = 20) -> list[dict[str, Any]]:
