@@ -25,7 +25,7 @@ from PIL import Image
 from guiagent.actions import Hover, Point
 from guiagent.drivers.playwright import PlaywrightDriver
 from guiagent.imaging import data_url, encode_image, half_size
-from guiagent.protocols.base import HistoryEntry
+from guiagent.protocols.base import HistoryEntry, StepInput
 from guiagent.protocols.glm41v_pc import Glm41vPcProtocol
 from guiagent.sandboxes.web import WebSandbox
 from guiagent.testing import glm_answer
@@ -49,7 +49,8 @@ def ours(driver, protocol, history, n):
         phases["capture"].append(t)
         url, t = timed(lambda obs=obs: data_url(*obs.encoded("jpeg")))
         phases["encode"].append(t)
-        req, t = timed(lambda url=url: protocol.build_request(TASK, url, history, ["name"]))
+        req, t = timed(lambda url=url, obs=obs: protocol.build_request(
+            StepInput(TASK, url, obs.frame.screenshot, history, ["name"])))
         phases["request_build"].append(t)
         payload = sum(len(p["image_url"]["url"]) for p in req.messages[0]["content"]
                       if p["type"] == "image_url")
@@ -78,7 +79,7 @@ def baseline(driver, protocol, previous_full, n):
         urls = ["data:image/png;base64," + e for e in encoded]
         history = [HistoryEntry(answer_text=ANSWER, thumbnail_url=u) for u in urls[1:]]
         req, t = timed(lambda urls=urls, history=history: protocol.build_request(
-            TASK, urls[0], history, ["name"]))
+            StepInput(TASK, urls[0], first_frame.screenshot, history, ["name"])))
         phases["request_build"].append(t)
         payload = sum(len(u) for u in urls)
         _, t = timed(lambda: protocol.parse(ANSWER))

@@ -41,7 +41,6 @@ from .errors import (
 )
 from .geometry import ResolvedPoint, ScreenFrame, Size
 from .model import ModelClient, ModelReply, ModelSettings, OpenAIChatClient
-from .protocols.glm41v_pc import Glm41vPcProtocol
 from .runlog import RunLog, RunRecord, StepRecord, read_run
 
 __version__ = "0.1.0"
@@ -51,6 +50,7 @@ _LAZY = {
     "DesktopDriver": "guiagent.drivers.desktop",
     "ScriptedDriver": "guiagent.drivers.scripted",
     "check_driver": "guiagent.drivers.check",
+    "Glm41vPcProtocol": "guiagent.protocols.glm41v_pc",
 }
 
 __all__ = [

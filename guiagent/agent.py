@@ -30,9 +30,9 @@ from .hooks import AgentHooks, StopRun, add_note, step_note
 from .imaging import data_url, encode_image, half_size
 from .interrupts import StopRequest, stop_on_signals
 from .model import ModelClient
-from .protocols.base import HistoryEntry, ProtocolAdapter
-from .protocols.glm41v_parse import ParsedAnswer
-from .protocols.glm41v_pc import Glm41vPcProtocol
+from .protocols.base import HistoryEntry, ParsedAnswer, ProtocolAdapter, StepInput
+from .protocols.coordinates import normalise_action
+from .protocols.registry import resolve_protocol
 from .redaction import strip_userinfo
 from .runlog import ErrorInfo, Outcome, RunLog, RunRecord, StepRecord
 from .secrets import redactor_of
@@ -94,11 +94,14 @@ def default_hooks(config: AgentConfig) -> list[AgentHooks]:
 class Agent:
     """Runs one task on one driver with one model."""
 
-    def __init__(self, driver: Driver, model: ModelClient, *, protocol: ProtocolAdapter | None = None,
+    def __init__(self, driver: Driver, model: ModelClient, *,
+                 protocol: ProtocolAdapter | str | None = None,
                  config: AgentConfig | None = None, hooks: list[AgentHooks] | None = None) -> None:
+        """``protocol``: an adapter, a registry name (``"qwen25vl"``), or None to pick one
+        from the model's name (:func:`~guiagent.protocols.registry.protocol_for_model`)."""
         self.driver = driver
         self.model = model
-        self.protocol = protocol or Glm41vPcProtocol()
+        self.protocol = resolve_protocol(protocol, model.settings.model)
         self.config = config or AgentConfig()
         self.hooks = [*default_hooks(self.config), *(hooks or [])]
         self.stop = StopRequest()
@@ -153,7 +156,8 @@ class Agent:
                         outcome = "max_time"
                         break
                     index = len(log.steps) + 1  # steps a person took in between count too
-                    step, parsed, obs = self._step(asker, index, task, history, memory, log)
+                    step, parsed, obs, step_image_url = self._step(asker, index, task, history,
+                                                                   memory, log)
                     if parsed is None:  # the model never gave a usable answer
                         raise ModelResponseError(step.error.message if step.error else "no answer")
                     memory = parsed.memory if parsed.memory is not None else memory
@@ -163,7 +167,10 @@ class Agent:
                         break
                     history.append(HistoryEntry(answer_text=parsed.answer_text,
                                                 note=step_note(step),
-                                                thumbnail_url=self._thumbnail(obs)))
+                                                thumbnail_url=self._thumbnail(obs),
+                                                image_url=step_image_url,
+                                                screenshot=obs.frame.screenshot,
+                                                call=parsed.call))
             except StopRun as exc:
                 outcome, error = exc.outcome, exc
             except KeyboardInterrupt as exc:
@@ -179,7 +186,8 @@ class Agent:
                          answer=answer, error=error)
 
     def _step(self, asker: Asker, index: int, task: str, history: list[HistoryEntry],
-              memory: Any, log: RunLog) -> tuple[StepRecord, ParsedAnswer | None, Observation]:
+              memory: Any, log: RunLog,
+              ) -> tuple[StepRecord, ParsedAnswer | None, Observation, str]:
         cfg, timings = self.config, {}
         step = StepRecord(index=index, started_at=time.time())
         t0 = time.perf_counter()
@@ -194,13 +202,19 @@ class Agent:
         step.screenshot = log.save_screenshot(index, data, obs.extension)
         step.frame, step.url, step.title = obs.frame, obs.url, obs.title
         try:
-            parsed = asker.ask(step, task, image_url, len(data), history, memory, timings)
+            given = StepInput(task=task, image_url=image_url, screenshot=obs.frame.screenshot,
+                              history=history, memory=memory, url=obs.url, title=obs.title)
+            parsed = asker.ask(step, given, len(data), timings)
             if parsed is not None:
+                action, raw = normalise_action(parsed.action, self.protocol.coordinates,
+                                               obs.frame.screenshot)
+                if action is not parsed.action:  # the family's own coordinates, as answered
+                    step.extra["raw_points"] = {k: v.model_dump() for k, v in raw.items()}
                 step.thinking, step.answer_text = parsed.thinking, parsed.answer_text
-                step.memory, step.action, step.call = parsed.memory, parsed.action, parsed.call
-                if not parsed.action.terminal:
-                    self._execute(step, parsed.action, obs, timings)
-            return step, parsed, obs
+                step.memory, step.action, step.call = parsed.memory, action, parsed.call
+                if not action.terminal:
+                    self._execute(step, action, obs, timings)
+            return step, parsed, obs, image_url
         finally:
             self._page_events(step, log)
             step.timings = {k: round(v, 5) for k, v in timings.items()}

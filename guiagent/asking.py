@@ -4,10 +4,10 @@ Transport faults are retried inside the client; what reaches here is an answer,
 or a :class:`~guiagent.errors.ModelConnectionError` once those retries are spent (recorded as a
 failed attempt, then raised to end the run). An answer can still be unusable:
 
-* the model thought until the token budget ran out (``finish_reason`` length,
-  no ``</think>``): as the GLM-4.1V authors do, the thought is closed with
-  ``</think><answer>`` and sent back as an assistant prefix that the server
-  continues (``continue_final_message``), with the answer's own smaller budget;
+* the model thought until the token budget ran out: the protocol says how to
+  close the thought (:meth:`~guiagent.protocols.base.ProtocolAdapter.continuation`;
+  GLM-4.1V's is ``</think><answer>``), which is sent back as an assistant prefix that
+  the server continues (``continue_final_message``), with the answer's own smaller budget;
 * it is empty, cut off, or holds no action: the model is asked again, told what
   was wrong (``correction=``), at most ``max_reasks`` times.
 
@@ -19,31 +19,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from .errors import ModelError, ModelResponseError
 from .model import ModelClient, ModelReply
-from .protocols.base import HistoryEntry, ProtocolAdapter
-from .protocols.glm41v_parse import ParsedAnswer
+from .protocols.base import ParsedAnswer, ProtocolAdapter, StepInput
 from .runlog import Attempt, ErrorInfo, RequestSummary, StepRecord
 
 CONTINUE_BODY = {"continue_final_message": True, "add_generation_prompt": False}
 
 #: Receives each streamed piece of a step's reply: ``(step, kind, text)``.
 StepDeltaSink = Callable[[StepRecord, str, str], None]
-
-
-def stopped_while_thinking(reply: ModelReply) -> bool:
-    """True when the token limit ended the reply before the thought was closed."""
-    text = reply.content or ""
-    return (reply.finish_reason == "length" and "</think>" not in text
-            and "<answer>" not in text and bool(text.strip() or reply.reasoning))
-
-
-def continuation_prefix(reply: ModelReply) -> str:
-    """The assistant prefix that closes the thought: ``<think>...</think><answer>``."""
-    thought = (reply.reasoning or "") + (reply.content or "").replace("<think>", "")
-    return f"<think>{thought}</think><answer>"
 
 
 def correction_for(exc: ModelResponseError, reply: ModelReply) -> str:
@@ -67,27 +54,28 @@ class Asker:
         #: Streamed pieces go here (the client is given ``on_delta`` only when this is set).
         self.on_delta = on_delta
 
-    def ask(self, step: StepRecord, task: str, image_url: str, image_bytes: int,
-            history: list[HistoryEntry], memory: Any,
+    def ask(self, step: StepRecord, given: StepInput, image_bytes: int,
             timings: dict[str, float]) -> ParsedAnswer | None:
         """Ask until an answer parses; None (with ``step.error``) when re-asks run out."""
         correction: str | None = None
         for _ in range(self.max_reasks + 1):
             t0 = time.perf_counter()
-            request = self.protocol.build_request(task, image_url, history, memory,
-                                                  correction=correction)
+            request = self.protocol.build_request(replace(given, correction=correction))
             _add(timings, "request_build", t0)
             step.request = RequestSummary(prompt=request.prompt, images=request.images,
                                           image_bytes=image_bytes)
             kind = "reask" if correction else "ask"
-            reply = self._complete(step, request.messages, kind, timings)
+            body = request.extra_body
+            reply = self._complete(step, request.messages, kind, timings,
+                                   **({"extra_body": body} if body else {}))
             attempt, content, reasoning = step.attempts[-1], reply.content, reply.reasoning
-            if stopped_while_thinking(reply) and self.model.settings.continue_thinking:
-                prefix = continuation_prefix(reply)
+            prefix = self.protocol.continuation(reply) \
+                if self.model.settings.continue_thinking else None
+            if prefix is not None:
                 messages = [*request.messages, {"role": "assistant", "content": prefix}]
                 reply = self._complete(step, messages, "continue", timings,
                                        max_tokens=self.model.settings.answer_max_tokens,
-                                       extra_body=CONTINUE_BODY)
+                                       extra_body={**body, **CONTINUE_BODY})
                 attempt, content, reasoning = step.attempts[-1], prefix + reply.content, None
             t0 = time.perf_counter()
             try:

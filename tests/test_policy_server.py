@@ -16,7 +16,8 @@ import pytest
 import yaml
 from PIL import Image
 
-from guiagent.protocols.base import HistoryEntry
+from guiagent.geometry import Size
+from guiagent.protocols.base import HistoryEntry, StepInput
 from guiagent.protocols.glm41v_parse import parse_answer
 from guiagent.protocols.glm41v_pc import Glm41vPcProtocol
 from guiagent.testing.intentions import Click, ClickField, Done, Fail, TypeText
@@ -25,6 +26,7 @@ from guiagent.testing.policy_plans import WEB_PLANS, plans, suite_instructions
 from guiagent.testing.policy_server import Policy, history_steps, policy_server
 
 TASK = "Sign in with the username demo and the password demo123."
+SIZE = Size(width=1280, height=720)
 LOGIN_PLAN = [ClickField("Username"), TypeText("demo"), ClickField("Password"), TypeText("demo123"),
               Click("Sign in", button=True), Done()]
 
@@ -57,7 +59,8 @@ def shot(page) -> str:
 
 
 def request_body(task: str, image_url: str, history: list[str]) -> dict:
-    chat = Glm41vPcProtocol().build_request(task, image_url, [HistoryEntry(h) for h in history], [])
+    chat = Glm41vPcProtocol().build_request(StepInput(
+        task, image_url, SIZE, [HistoryEntry(h) for h in history], []))
     return {"model": "glm", "messages": chat.messages}
 
 
@@ -170,8 +173,8 @@ def test_cli_serves_until_stopped() -> None:
 def test_a_refused_action_makes_the_policy_give_up() -> None:
     task = "Delete order #1031."
     policy = Policy({task: [Click("Delete order", button=True), Click("Yes, delete"), Done()]})
-    chat = Glm41vPcProtocol().build_request(task, blank_image_url(), [HistoryEntry(
+    chat = Glm41vPcProtocol().build_request(StepInput(task, blank_image_url(), SIZE, [HistoryEntry(
         "I click the button. (plan step 1 of 3)\nleft_click(start_box='[800,170]')",
-        note="that action was refused and not executed: it needs a person's confirmation")], [])
+        note="that action was refused and not executed: it needs a person's confirmation")], []))
     answer = answer_of(policy, {"model": "glm", "messages": chat.messages})
     assert parse_answer(answer).action.to_call() == "FAIL()"

@@ -15,6 +15,7 @@ from typer.core import TyperGroup
 from ..errors import ConfigError, GuiAgentError
 from ..model import DEFAULT_BASE_URL, DEFAULT_MODEL, ModelSettings
 from ..redaction import strip_userinfo
+from .protocol_options import ProtocolOption, chosen_protocol
 from .terminal import styled
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -111,6 +112,7 @@ def run_suite(
     stuck_warn: Annotated[int, typer.Option(min=1, help="Warn the model after this many "
                                             "identical actions.")] = 3,
     stuck_stop: Annotated[int, typer.Option(min=1, help="End the episode (stuck) at this many.")] = 5,
+    protocol: ProtocolOption = None,
 ) -> None:
     """Run every task of SUITE (each episode isolated) and write results.jsonl, summary.json, report.html."""
     from ..eval.episode import EpisodeSpec, EvalSettings
@@ -131,7 +133,8 @@ def run_suite(
         if (out / RESULTS).exists() and not resume:
             raise ConfigError(f"{out} already holds results: add --resume to finish that run, "
                               "or choose another --out")
-        settings = EvalSettings(
+        protocol_line = chosen_protocol(protocol, model, tips=tips)[1]
+        settings = EvalSettings(protocol=protocol,
             model=ModelSettings(base_url=model_url, model=model, api_key=api_key, timeout=timeout,
                                 retries=retries),
             viewport=viewport, headless=not headed, image_format=image_format,  # type: ignore[arg-type]
@@ -153,7 +156,7 @@ def run_suite(
             "versions": software_versions()}
     err.print(f"suite {suite}: {len(tasks)} task(s) x {repeat} = {len(tasks) * repeat} episode(s), "
               f"{len(specs)} to run, {workers} worker(s), model {model} at "
-              f"{strip_userinfo(model_url)}", markup=False)
+              f"{strip_userinfo(model_url)}; {protocol_line}", markup=False)
     _run_with_progress(runner, specs, out, len(done))
     raise typer.Exit(finish(out, meta))
 

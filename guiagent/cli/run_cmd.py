@@ -14,13 +14,13 @@ from ..agent import Agent, AgentConfig, RunResult
 from ..errors import ConfigError, DriverError, GuiAgentError, ModelConnectionError
 from ..geometry import Size
 from ..model import DEFAULT_BASE_URL, DEFAULT_MODEL, ModelSettings, OpenAIChatClient
-from ..protocols.glm41v_pc import Glm41vPcProtocol
 from ..redaction import strip_userinfo
 from ..secrets import Secrets
 from .crash import set_run_dir
 from .desktop_apps import app_specs, desktop_display
 from .page_options import http_credentials, upload_paths
 from .progress import ConsoleProgress
+from .protocol_options import ProtocolOption, chosen_protocol
 from .safety_options import apply_safety
 from .terminal import console as terminal_console
 from .terminal import error, printable, styled
@@ -168,6 +168,7 @@ def run(
     live_host: Annotated[str, typer.Option(
         help="Address of --live's UI; anything but 127.0.0.1/::1 requires the printed token.")
     ] = "127.0.0.1",
+    protocol: ProtocolOption = None,
 ) -> None:
     """Run one task with the model driving a browser (--url) or the desktop (--desktop)."""
     stack = ExitStack()
@@ -195,6 +196,7 @@ def run(
                              overwrite=overwrite,
                              image_format=image_format, max_image_pixels=max_pixels,
                              stuck_warn_after=min(stuck_warn, stuck_stop), stuck_stop_after=stuck_stop)
+        adapter, protocol_line = chosen_protocol(protocol, model, tips=tips)
         view = live_view(live, run_dir, task, live_host, live_port, stack)
         extra_hooks = view.start(guards) if view else []
     except (GuiAgentError, ValueError, OSError) as exc:
@@ -203,12 +205,13 @@ def run(
     except BaseException:
         stack.close()
         raise
-    agent = Agent(driver, client, protocol=Glm41vPcProtocol(tips=tips), config=config,
+    agent = Agent(driver, client, protocol=adapter, config=config,
                   hooks=[*thinking_hooks(show_thinking, err), ConsoleProgress(err), *extra_hooks,
                          *guards])
     if view:
         view.attach(agent)
-    err.print(styled(f"task: {task}\nmodel: {model} at {strip_userinfo(model_url)}"))
+    err.print(styled(f"task: {task}\nmodel: {model} at {strip_userinfo(model_url)}\n"
+                     f"{protocol_line}"))
     result = None
     try:
         result = agent.run(task)

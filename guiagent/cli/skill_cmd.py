@@ -12,10 +12,10 @@ from ..agent import AgentHooks
 from ..errors import ConfigError, GuiAgentError, ModelConnectionError, ModelRequiredError
 from ..files import write_atomic
 from ..model import DEFAULT_MODEL, ModelSettings, OpenAIChatClient
-from ..protocols.glm41v_pc import Glm41vPcProtocol
 from ..redaction import strip_userinfo
 from ..runlog import StepRecord
 from .crash import set_run_dir
+from .protocol_options import ProtocolOption, chosen_protocol
 from .safety_options import apply_safety
 from .terminal import console as terminal_console
 from .terminal import error, styled
@@ -126,6 +126,7 @@ def run_cmd(
         "(repeatable; nothing else can be chosen).")] = None,
     show_thinking: Annotated[bool, typer.Option(
         "--show-thinking", help="Print the model's thinking (agent: steps) as it streams.")] = False,
+    protocol: ProtocolOption = None,
 ) -> None:
     """Run a skill; DOM and OCR ground its targets, the model fills the gaps if given.
 
@@ -162,7 +163,8 @@ def run_cmd(
                               upload_files=list(upload_file or []))
         driver, guards, tips = apply_safety(driver, None, policy=policy,
                                             allow_domains=allow_domain, interactive=interactive)
-        runner = SkillRunner(driver, client, protocol=Glm41vPcProtocol(tips=tips),
+        adapter, protocol_line = chosen_protocol(protocol, model, tips=tips)
+        runner = SkillRunner(driver, client, protocol=adapter,
                              config=SkillRunConfig(run_dir=run_dir, overwrite=overwrite),
                              hooks=[*thinking_hooks(show_thinking, err), SkillProgress(),
                                     *guards])
@@ -173,7 +175,8 @@ def run_cmd(
         stack.close()
         raise
     err.print(styled(f"skill: {loaded.name} ({loaded.source})" + (
-        f"\nmodel: {model} at {strip_userinfo(model_url)}" if model_url else "\nmodel: none")))
+        f"\nmodel: {model} at {strip_userinfo(model_url)}\n{protocol_line}" if model_url
+        else "\nmodel: none")))
     try:
         result = runner.run(loaded, values)
     except GuiAgentError as exc:  # a folder that cannot take the run, say

@@ -55,6 +55,10 @@ class EvalSettings(BaseModel):
     time_limit: float = Field(default=600.0, gt=0)
     infra_retries: int = Field(default=2, ge=0)
     tips: str | None = None
+    #: A registry name (None: from the model's name).
+    protocol: str | None = None
+    #: The text of a user's prompt template (None: the protocol's own).
+    prompt_template: str | None = None
     policy: Path | None = None
     allow_domains: list[str] = []
     secrets: list[str] = []
@@ -274,7 +278,7 @@ def _attempt(spec: EpisodeSpec, worker: Worker) -> EpisodeResult:
 
 def _agent(driver: Any, ctx: EpisodeContext, worker: Worker, agent_cls: Any, config_cls: Any) -> Any:
     from ..cli.safety_options import apply_safety
-    from ..protocols.glm41v_pc import Glm41vPcProtocol
+    from ..protocols.registry import resolve_protocol
 
     s = worker.settings
     limit = ctx.task.time_limit or s.time_limit
@@ -290,8 +294,10 @@ def _agent(driver: Any, ctx: EpisodeContext, worker: Worker, agent_cls: Any, con
                         max_image_pixels=s.max_image_pixels, handle_signals=False,
                         stuck_warn_after=min(s.stuck_warn_after or 10**9, stop or 10**9)
                         if s.stuck_warn_after else None, stuck_stop_after=stop)
-    return agent_cls(driver, worker.client(model), protocol=Glm41vPcProtocol(tips=tips),
-                     config=config, hooks=[*guards, *ctx.extra.get("agent_hooks", [])])
+    protocol = resolve_protocol(s.protocol, model.model, tips=tips,
+                                prompt_template=s.prompt_template)
+    return agent_cls(driver, worker.client(model), protocol=protocol, config=config,
+                     hooks=[*guards, *ctx.extra.get("agent_hooks", [])])
 
 
 def _write_report(run_dir: Path) -> None:

@@ -11,10 +11,10 @@ parser looks inside the markers first and then for the first box in the text.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from ..errors import ModelResponseError
-from .base import ChatRequest
+from ..geometry import Size
+from .base import ChatRequest, GroundingAnswer
 from .glm41v_parse import BEGIN_BOX, END_BOX, split_answer
 
 PROMPT = (
@@ -27,16 +27,16 @@ _BOX_RE = re.compile(rf"\[\s*\[?\s*({_NUM})\s*,\s*({_NUM})\s*,\s*({_NUM})\s*,\s*
 _POINT_RE = re.compile(rf"\[\s*\[?\s*({_NUM})\s*,\s*({_NUM})\s*\]?\s*\]")
 
 
-@dataclass
-class GroundingAnswer:
-    """A box in the model's 0-1000 space, and the text it came from."""
+class Glm41vGrounding:
+    """GLM-4.1V's grounding query as the protocol contract's :class:`GroundingQuery`."""
 
-    x1: float
-    y1: float
-    x2: float
-    y2: float
-    thinking: str = ""
-    answer_text: str = ""
+    def request(self, description: str, image_url: str, screenshot: Size) -> ChatRequest:
+        """The screenshot, then the question (the size plays no part: boxes are thousandths)."""
+        return grounding_request(description, image_url)
+
+    def parse(self, content: str, reasoning: str | None = None) -> GroundingAnswer:
+        """The box in thousandths of the image."""
+        return parse_grounding(content, reasoning)
 
 
 def grounding_request(description: str, image_url: str) -> ChatRequest:
@@ -49,7 +49,7 @@ def grounding_request(description: str, image_url: str) -> ChatRequest:
 
 
 def parse_grounding(content: str, reasoning: str | None = None) -> GroundingAnswer:
-    """Read the box; raise ModelResponseError (with the raw text) if there is none."""
+    """Read the box (thousandths); raise ModelResponseError (with the raw text) if there is none."""
     thinking, answer = split_answer(content, reasoning)
     places = []
     boxed = re.search(re.escape(BEGIN_BOX) + r"(.*?)" + re.escape(END_BOX), answer, re.DOTALL)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import ast
 import json
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
@@ -37,6 +36,10 @@ from ..actions import (
 )
 from ..errors import ActionRefusedError, ModelResponseError
 from ..keys import combo_text, parse_combo
+from .base import ParsedAnswer
+
+__all__ = ["BEGIN_BOX", "END_BOX", "ParsedAnswer", "parse_answer", "parse_memory", "split_answer",
+           "strip_box_markers"]
 
 BEGIN_BOX, END_BOX = "<|begin_of_box|>", "<|end_of_box|>"
 
@@ -66,16 +69,6 @@ _NUMBER_RE = re.compile(r"-?\d+(?:\.\d+)?")
 _PARAM_ALIASES = {"point": "start_box", "start_point": "start_box", "end_point": "end_box",
                   "text": "content", "key": "keys", "steps": "step"}
 
-
-@dataclass
-class ParsedAnswer:
-    """One model answer, split into its parts."""
-
-    action: Action
-    call: str
-    thinking: str = ""
-    answer_text: str = ""
-    memory: Any = field(default_factory=list)
 
 
 def split_answer(content: str, reasoning: str | None = None) -> tuple[str, str]:

@@ -12,10 +12,15 @@ from __future__ import annotations
 import json
 from importlib import resources
 from string import Template
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .base import ChatRequest, HistoryEntry
-from .glm41v_parse import ParsedAnswer, parse_answer, strip_box_markers
+from .base import ALL_ACTIONS, ChatRequest, HistoryEntry, ParsedAnswer, StepInput
+from .coordinates import THOUSANDTHS
+from .glm41v_grounding import Glm41vGrounding
+from .glm41v_parse import parse_answer, strip_box_markers
+
+if TYPE_CHECKING:
+    from ..model import ModelReply
 
 MAX_PREVIOUS_IMAGES = 4
 
@@ -29,11 +34,34 @@ class Glm41vPcProtocol:
     """Builds GLM-4.1V pc-protocol requests and parses their answers."""
 
     name = "glm41v-pc"
+    actions = ALL_ACTIONS
+    coordinates = THOUSANDTHS
+    grounding = Glm41vGrounding()
 
-    def __init__(self, tips: str | None = None, previous_images: int = MAX_PREVIOUS_IMAGES) -> None:
+    def __init__(self, tips: str | None = None, previous_images: int = MAX_PREVIOUS_IMAGES,
+                 *, prompt_template: str | None = None) -> None:
         self.tips = tips
         self.previous_images = max(0, min(previous_images, MAX_PREVIOUS_IMAGES))
-        self._template = _template()
+        self.prompt_template = prompt_template
+        self._template = Template(prompt_template) if prompt_template is not None else _template()
+
+    def with_tips(self, tips: str | None) -> Glm41vPcProtocol:
+        """The same protocol with ``tips`` added to its own."""
+        joined = "\n".join(t for t in (self.tips, tips) if t) or None
+        return Glm41vPcProtocol(joined, self.previous_images, prompt_template=self.prompt_template)
+
+    def continuation(self, reply: ModelReply) -> str | None:
+        """Close a thought the token limit cut off: ``<think>...</think><answer>``.
+
+        As the GLM-4.1V authors do; the server then writes the answer alone.
+        """
+        text = reply.content or ""
+        cut_off = (reply.finish_reason == "length" and "</think>" not in text
+                   and "<answer>" not in text and bool(text.strip() or reply.reasoning))
+        if not cut_off:
+            return None
+        thought = (reply.reasoning or "") + text.replace("<think>", "")
+        return f"<think>{thought}</think><answer>"
 
     def prompt_text(self, task: str, history: list[HistoryEntry], memory: Any,
                     correction: str | None = None) -> str:
@@ -55,20 +83,18 @@ class Glm41vPcProtocol:
         tips = f"\n# Tips\n{self.tips.strip()}\n" if self.tips else ""
         return self._template.substitute(tips=tips, task=task.strip(), history="\n".join(lines))
 
-    def build_request(
-        self, task: str, current_image_url: str, history: list[HistoryEntry], memory: Any,
-        *, correction: str | None = None,
-    ) -> ChatRequest:
+    def build_request(self, step: StepInput) -> ChatRequest:
         """Images first (current, then earlier ones oldest to newest), then the text."""
+        history = step.history
         previous = [h for h in history if h.thumbnail_url][-self.previous_images:] \
             if self.previous_images else []
         content: list[dict[str, Any]] = [
-            {"type": "image_url", "image_url": {"url": current_image_url}}]
+            {"type": "image_url", "image_url": {"url": step.image_url}}]
         images = [{"role": "current", "step": len(history) + 1}]
         for entry in previous:
             content.append({"type": "image_url", "image_url": {"url": entry.thumbnail_url}})
             images.append({"role": "previous", "step": history.index(entry) + 1})
-        prompt = self.prompt_text(task, history, memory, correction)
+        prompt = self.prompt_text(step.task, history, step.memory, step.correction)
         content.append({"type": "text", "text": prompt})
         return ChatRequest(messages=[{"role": "user", "content": content}], prompt=prompt,
                            images=images)

@@ -20,7 +20,7 @@ from ..drivers.base import ActionResult, Driver, Observation
 from ..errors import ActionRefusedError, CassetteMismatchError, ConfigError
 from ..guard import ActionGuard
 from ..hooks import AgentHooks, add_note
-from ..protocols.glm41v_pc import Glm41vPcProtocol
+from ..protocols.registry import DEFAULT_PROTOCOL, make_protocol
 from ..runlog import RunLog, StepRecord
 from .cassette import CassetteModelClient
 from .diff import DEFAULT_THRESHOLD
@@ -114,15 +114,16 @@ def replay_with_model_log(source: str | Path, driver: Driver | None = None, *,
     record, steps = cassette.record, sorted(cassette.steps.values(), key=lambda s: s.index)
     if not steps:
         raise ConfigError(f"{source} has no recorded steps to replay")
-    if record.protocol and record.protocol != Glm41vPcProtocol.name:
+    if record.protocol and record.protocol != DEFAULT_PROTOCOL:
         raise ConfigError(f"{source} was recorded with the {record.protocol!r} protocol; "
-                          f"--model-from-log replays {Glm41vPcProtocol.name!r} runs")
+                          f"--model-from-log replays {DEFAULT_PROTOCOL!r} runs")
     out = Path(out) if out else default_out(source)
     owns_driver = driver is None
     driver = driver or driver_for_run(record, url=url)
     guard = guard or replay_guard(record)
     guard.prepare(driver)
-    agent = _ReplayAgent(driver, cassette, protocol=Glm41vPcProtocol(tips=recorded_tips(steps)),
+    protocol = make_protocol(DEFAULT_PROTOCOL, tips=recorded_tips(steps))
+    agent = _ReplayAgent(driver, cassette, protocol=protocol,
                          config=recorded_config(steps, out),
                          hooks=[RecordedSteering(steps), guard])
     report = ReplayReport(source=str(source), run_dir=str(out), mode="model-from-log",

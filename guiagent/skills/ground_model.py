@@ -1,7 +1,8 @@
-"""Model grounding: ask GLM-4.1V where the target is, when DOM and OCR could not say.
+"""Model grounding: ask the model where the target is, when DOM and OCR could not say.
 
-One request per target, with the current screenshot and the grounding query of
-:mod:`guiagent.protocols.glm41v_grounding`. Each request is kept as an
+One request per target, with the current screenshot and the protocol's grounding
+query (:attr:`~guiagent.protocols.base.ProtocolAdapter.grounding`; GLM-4.1V's asks
+for a box in thousandths). A family without one never grounds. Each request is kept as an
 :class:`~guiagent.runlog.Attempt` so the skill's log counts model usage like an
 agent run does. An unreachable server is an error of the run, not a miss.
 """
@@ -14,7 +15,7 @@ from ..drivers.base import Driver, Observation
 from ..errors import ModelResponseError
 from ..imaging import data_url
 from ..model import ModelClient
-from ..protocols.glm41v_grounding import grounding_request, parse_grounding
+from ..protocols.base import ProtocolAdapter
 from ..runlog import Attempt, ErrorInfo
 from .grounding import Box, Grounding, Miss
 from .target import Purpose, Target
@@ -26,9 +27,10 @@ class ModelGrounder:
     name = "model"
     costly = True  # asked only once the screen had time to settle
 
-    def __init__(self, model: ModelClient | None, *, image_format: str = "jpeg",
-                 jpeg_quality: int = 85) -> None:
+    def __init__(self, model: ModelClient | None, protocol: ProtocolAdapter, *,
+                 image_format: str = "jpeg", jpeg_quality: int = 85) -> None:
         self.model = model
+        self.protocol = protocol
         self.image_format = image_format
         self.jpeg_quality = jpeg_quality
         self.attempts: list[Attempt] = []
@@ -45,12 +47,18 @@ class ModelGrounder:
         """Ask the model for the target's box."""
         if self.model is None:
             return Miss(grounder=self.name, reason="unavailable: no model configured")
+        grounding = self.protocol.grounding
+        if grounding is None:
+            return Miss(grounder=self.name, reason=f"unavailable: the {self.protocol.name} "
+                                                   "protocol has no grounding query")
         data, mime = obs.encoded(self.image_format, self.jpeg_quality)
         query = target.model_query()
-        request = grounding_request(query, data_url(data, mime))
+        screenshot = obs.frame.screenshot
+        request = grounding.request(query, data_url(data, mime), screenshot)
         t0 = time.perf_counter()
         try:
-            reply = self.model.complete(request.messages)
+            body = request.extra_body
+            reply = self.model.complete(request.messages, **({"extra_body": body} if body else {}))
         finally:
             self.seconds += time.perf_counter() - t0
         attempt = Attempt(content=reply.content, reasoning=reply.reasoning,
@@ -58,11 +66,14 @@ class ModelGrounder:
                           seconds=reply.seconds, transport_errors=reply.transport_errors)
         self.attempts.append(attempt)
         try:
-            answer = parse_grounding(reply.content, reply.reasoning)
+            answer = grounding.parse(reply.content, reply.reasoning)
         except ModelResponseError as exc:
             attempt.error = ErrorInfo.of(exc)
             return Miss(grounder=self.name, reason=f"no box in the answer: {exc}",
                         seen=[repr(reply.content[-200:])])
-        box = Box(x1=answer.x1, y1=answer.y1, x2=answer.x2, y2=answer.y2)
+        convention = self.protocol.coordinates  # the box in thousandths of the screenshot
+        top_left = convention.to_normalised(answer.x1, answer.y1, screenshot)
+        bottom_right = convention.to_normalised(answer.x2, answer.y2, screenshot)
+        box = Box(x1=top_left.x, y1=top_left.y, x2=bottom_right.x, y2=bottom_right.y)
         return Grounding(grounder="model", target=target.summary(), box=box, confidence=None,
                          matched=query, how="grounding query")

@@ -30,7 +30,7 @@ from ..errors import (
 )
 from ..model import ModelClient
 from ..protocols.base import ProtocolAdapter
-from ..protocols.glm41v_pc import Glm41vPcProtocol
+from ..protocols.registry import resolve_protocol
 from ..redaction import strip_userinfo
 from ..runlog import ErrorInfo, Outcome, RunLog, RunRecord
 from ..secrets import Secrets, SecretsDriver, placeholder, redactor_of
@@ -69,11 +69,12 @@ class SkillRunner:
     """Runs skills on one driver, with an optional model for the gaps."""
 
     def __init__(self, driver: Driver, model: ModelClient | None = None, *,
-                 protocol: ProtocolAdapter | None = None, config: SkillRunConfig | None = None,
+                 protocol: ProtocolAdapter | str | None = None,
+                 config: SkillRunConfig | None = None,
                  hooks: list[AgentHooks] | None = None) -> None:
         self.driver = driver
         self.model = model
-        self.protocol = protocol or Glm41vPcProtocol()
+        self.protocol = resolve_protocol(protocol, model.settings.model if model else None)
         self.config = config or SkillRunConfig()
         self.hooks = list(hooks or [])
 
@@ -83,7 +84,8 @@ class SkillRunner:
         secrets = secret_params(skill, values)
         log = self._new_log(skill, values, secrets)
         screen_text = ScreenText()
-        model_grounder = ModelGrounder(self.model, image_format=self.config.image_format,
+        model_grounder = ModelGrounder(self.model, self.protocol,
+                                       image_format=self.config.image_format,
                                        jpeg_quality=self.config.jpeg_quality)
         grounders: list[Any] = [DomGrounder()]
         if self.config.use_ocr:
@@ -211,9 +213,7 @@ class SkillRunner:
         known = ctx.secrets
         if known:
             driver = SecretsDriver(self.driver, known)
-            if isinstance(protocol, Glm41vPcProtocol):
-                tips = "\n".join(t for t in (protocol.tips, known.prompt_tip()) if t)
-                protocol = Glm41vPcProtocol(tips=tips)
+            protocol = protocol.with_tips(known.prompt_tip())
         result = Agent(driver, self.model, protocol=protocol, config=config,
                        hooks=self.hooks).run(goal)
         ctx.obs = None

@@ -28,7 +28,7 @@ from ..errors import GuiAgentError
 from ..guard import ActionGuard
 from ..hooks import AgentHooks
 from ..model import ModelSettings, OpenAIChatClient
-from ..protocols.glm41v_pc import Glm41vPcProtocol
+from ..protocols.registry import make_protocol
 from ..redaction import encoded_forms
 from ..runlog import read_run
 from ..secrets import Secrets, SecretsDriver
@@ -158,7 +158,7 @@ def one_run(n: int, rng: random.Random, root: Path, stats: ChaosStats, server: G
         continue_thinking=rng.random() < 0.8)
     agent = Agent(SecretsDriver(driver, secrets) if secrets else driver,
                   OpenAIChatClient(settings),
-                  protocol=Glm41vPcProtocol(tips=secrets.prompt_tip() if secrets else None),
+                  protocol=make_protocol("glm41v-pc", tips=secrets.prompt_tip() if secrets else None),
                   config=AgentConfig(run_dir=root / f"run-{n:04d}", max_steps=6,
                                      max_reasks=reasks, image_format="png", handle_signals=False),
                   hooks=hooks)

@@ -1,0 +1,29 @@
+"""``--protocol``: the option every model-driving command shares, and how it is resolved.
+
+Without it the protocol follows the served model's name
+(:func:`~guiagent.protocols.registry.protocol_for_model`); either way the
+choice is printed, so a wrong guess is visible before the first step.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ..protocols.base import ProtocolAdapter
+from ..protocols.registry import PROTOCOL_NAMES, make_protocol, protocol_for_model
+
+ProtocolOption = Annotated[str | None, typer.Option(
+    "--protocol", metavar="NAME",
+    help=f"The model family's protocol: {', '.join(PROTOCOL_NAMES)} "
+    "[default: from the model name, else glm41v-pc].")]
+
+
+def chosen_protocol(name: str | None, model: str | None, *, tips: str | None = None,
+                    prompt_template: str | None = None) -> tuple[ProtocolAdapter, str]:
+    """The protocol to use and a line saying which and why (ConfigError for a bad name)."""
+    picked = name or protocol_for_model(model)
+    protocol = make_protocol(picked, tips=tips, prompt_template=prompt_template)
+    why = "--protocol" if name else f"from the model name {model!r}"
+    return protocol, f"protocol: {picked} ({why})"
