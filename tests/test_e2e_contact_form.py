@@ -1,4 +1,4 @@
-"""End to end: the GLM-format model server drives the real browser through the sandbox form."""
+"""End to end: each protocol's stand-in model drives the real browser through the sandbox form."""
 
 import json
 import subprocess
@@ -8,22 +8,34 @@ import pytest
 from contact_plan import CONTACT_PLAN, CONTACT_TASK, assert_contact_row
 
 from guiagent import Agent, AgentConfig, ModelSettings, OpenAIChatClient, PlaywrightDriver
+from guiagent.geometry import Size
+from guiagent.protocols.registry import available_protocols
 from guiagent.runlog import read_run
-from guiagent.testing import GlmModelServer, plan_answers
+from guiagent.testing import GlmModelServer, plan_intentions, standin, standin_server
+from guiagent.testing.standins import STANDINS
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def contact_answers(web_sandbox):
-    return plan_answers(web_sandbox.url + "/contact", CONTACT_PLAN)
+def contact_plan(web_sandbox):
+    return plan_intentions(web_sandbox.url + "/contact", CONTACT_PLAN)
 
 
-def test_agent_fills_contact_form(sandbox, contact_answers, tmp_path):
-    with GlmModelServer(contact_answers) as server:
+@pytest.fixture(scope="module")
+def contact_answers(contact_plan):
+    return [standin("glm41v-pc").answer(i, Size(width=1280, height=720)) for i in contact_plan]
+
+
+@pytest.mark.parametrize("protocol", available_protocols())
+def test_agent_fills_contact_form(protocol, sandbox, contact_plan, tmp_path):
+    if protocol not in STANDINS:
+        pytest.fail(f"protocol {protocol!r} has no stand-in model: add one to "
+                    "guiagent/testing/standins (see its docstring)")
+    with standin_server(protocol, contact_plan) as server:
         driver = PlaywrightDriver(sandbox.url + "/contact")
         agent = Agent(driver, OpenAIChatClient(ModelSettings(base_url=server.base_url, retries=0)),
-                      config=AgentConfig(run_dir=tmp_path / "run", max_steps=30))
+                      protocol=protocol, config=AgentConfig(run_dir=tmp_path / "run", max_steps=30))
         with driver:
             result = agent.run(CONTACT_TASK)
             assert "Thank you" in driver.page.inner_text("body")
@@ -32,23 +44,26 @@ def test_agent_fills_contact_form(sandbox, contact_answers, tmp_path):
     assert len(rows) == 1
     assert_contact_row(rows[0])
 
-    # What the model server received follows the protocol: current image full size first,
-    # then at most four half-size previous ones, and the task in the text.
-    first, later = server.requests[0], server.requests[5]
-    assert [im.size for im in first.images] == [(1280, 720)]
-    assert [im.size for im in later.images] == [(1280, 720)] + [(640, 360)] * 4
-    assert later.body["skip_special_tokens"] is False
-    assert CONTACT_TASK in later.text and "step 5:" in later.text
-
     # The log holds every step, the model's point and the executed pixel point.
     record, steps = read_run(result.run_dir)
-    assert record.outcome == "done" and record.totals.steps == len(contact_answers)
+    assert record.outcome == "done" and record.totals.steps == len(contact_plan)
+    assert record.protocol == protocol
     click = steps[0]
     assert click.action.action == "left_click"
     p = click.executed[0]
     assert p.model.x == click.action.start_box.x
     assert abs(p.surface.x - p.model.x / 1000 * 1280) < 1
+    assert abs(p.surface.x - contact_plan[0].at[0] * 1280) <= 1.5  # where the field is
     assert (result.run_dir / click.screenshot).stat().st_size > 1000
+
+    if protocol == "glm41v-pc":
+        # The request layout: current image full size first, then at most four half-size
+        # previous ones, and the task in the text.
+        first, later = server.requests[0], server.requests[5]
+        assert [im.size for im in first.images] == [(1280, 720)]
+        assert [im.size for im in later.images] == [(1280, 720)] + [(640, 360)] * 4
+        assert later.body["skip_special_tokens"] is False
+        assert CONTACT_TASK in later.text and "step 5:" in later.text
 
 
 def test_cli_run_fills_contact_form(sandbox, contact_answers, tmp_path):

@@ -1,9 +1,11 @@
-"""Script GLM-4.1V answers from a real page's element positions.
+"""Script model answers from a real page's element positions.
 
 A test describes what a person would do (click this field, type that, pick
-this option); :func:`plan_answers` opens the page in its own Chromium at the
-same viewport, measures where each element really is, and writes the answers
-GLM-4.1V would give, with coordinates in its 0-1000 space. The plan is carried
+this option); :func:`plan_intentions` opens the page in its own Chromium at the
+same viewport, measures where each element really is, and returns family-neutral
+:class:`~guiagent.testing.standins.IntendedAction` values that any protocol's
+stand-in writes in its own format; :func:`plan_answers` writes them as GLM-4.1V
+would, with coordinates in its 0-1000 space. The plan is carried
 out with the driver's own actions (so dialogs and file pickers appear on its
 overlay and can be measured too; their parts are ``[data-guiagent-button=accept]``,
 ``[data-guiagent-button=dismiss]``, ``[data-guiagent-file='0']``, ...). The agent
@@ -14,11 +16,12 @@ with these answers and its own, separate browser.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from ..actions import Key, LeftClick, LeftDoubleClick, Point, Type
 from ..geometry import ScreenFrame, Size
-from .model_server import glm_answer
+from .standins import IntendedAction
+from .standins.glm41v_pc import answer as glm41v_answer
 
 
 @dataclass(frozen=True)
@@ -54,71 +57,77 @@ class PressKeys:
 
 @dataclass(frozen=True)
 class Finish:
-    """Report the task done (or failed, or answer a question)."""
+    """Report the task done (``kind="fail"``: impossible; ``"answer"``: reply ``text``)."""
 
-    call: str = "DONE()"
+    kind: Literal["done", "fail", "answer"] = "done"
+    text: str = ""
 
 
 PlanStep = ClickOn | Choose | TypeText | PressKeys | Finish
 
 
-def _q(text: str) -> str:
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n") + "'"
+def plan_intentions(url: str, plan: list[PlanStep], viewport: str = "1280x720",
+                    **driver_options: Any) -> list[IntendedAction]:
+    """Measure the page and return one intended action per model step.
 
-
-def plan_answers(url: str, plan: list[PlanStep], viewport: str = "1280x720",
-                 **driver_options: Any) -> list[str]:
-    """Measure the page and return one GLM-format answer per model step.
-
-    ``driver_options`` go to the planning PlaywrightDriver (``upload_files``, ...).
+    Targets are fractions of the viewport, so any family's stand-in can write
+    them for any screenshot size. ``driver_options`` go to the planning
+    PlaywrightDriver (``upload_files``, ...).
     """
     from ..drivers.playwright import PlaywrightDriver
 
     size = Size.parse(viewport)
     frame = ScreenFrame(screenshot=size, surface=size)
-    answers: list[str] = []
+    out: list[IntendedAction] = []
     with PlaywrightDriver(url, viewport=size, **driver_options) as driver:
-        def xy(selector: str) -> tuple[int, int]:
+        def at(selector: str) -> tuple[float, float]:
             driver.show_pending()
             box = driver.page.locator(selector).first.bounding_box()
             if box is None:
                 raise LookupError(f"{selector!r} is not visible on {url}")
-            return (round((box["x"] + box["width"] / 2) / size.width * 1000),
-                    round((box["y"] + box["height"] / 2) / size.height * 1000))
+            return ((box["x"] + box["width"] / 2) / size.width,
+                    (box["y"] + box["height"] / 2) / size.height)
 
-        def point(selector: str) -> str:
-            return "[{},{}]".format(*xy(selector))
-
-        def click(selector: str, double: bool = False) -> None:
-            x, y = xy(selector)
+        def click(where: tuple[float, float], double: bool = False) -> None:
+            # Where the GLM answer's rounded thousandths land, as before.
+            point = Point(x=round(where[0] * 1000), y=round(where[1] * 1000))
             kind = LeftDoubleClick if double else LeftClick
-            driver.act(kind(start_box=Point(x=x, y=y)), frame)
+            driver.act(kind(start_box=point), frame)
 
         for n, step in enumerate(plan, start=1):
             memory = [f"step {n} of {len(plan)}"]
             if isinstance(step, ClickOn):
-                name = "left_double_click" if step.double else "left_click"
-                call = f"{name}(start_box='{point(step.selector)}', element_info={_q(step.info)})"
-                answers.append(glm_answer(call, explanation=f"I click {step.info or step.selector}.",
+                where = at(step.selector)
+                out.append(IntendedAction("double_click" if step.double else "click", where,
+                                          info=step.info,
+                                          say=f"I click {step.info or step.selector}.",
                                           memory=memory))
-                click(step.selector, step.double)
+                click(where, step.double)
             elif isinstance(step, Choose):
-                call = f"left_click(start_box='{point(step.selector)}', element_info='dropdown')"
-                answers.append(glm_answer(call, explanation="I open the dropdown.", memory=memory))
-                click(step.selector)
+                where = at(step.selector)
+                out.append(IntendedAction("click", where, info="dropdown",
+                                          say="I open the dropdown.", memory=memory))
+                click(where)
                 option = f"[data-guiagent-select-list] [role=option]:text-is({step.option!r})"
-                call = f"left_click(start_box='{point(option)}', element_info={_q(step.option)})"
-                answers.append(glm_answer(call, explanation=f"I choose {step.option}.",
-                                          memory=memory))
-                click(option)
+                where = at(option)
+                out.append(IntendedAction("click", where, info=step.option,
+                                          say=f"I choose {step.option}.", memory=memory))
+                click(where)
             elif isinstance(step, TypeText):
-                answers.append(glm_answer(f"type(content={_q(step.text)})",
-                                          explanation="I type the value.", memory=memory))
+                out.append(IntendedAction("type", text=step.text, say="I type the value.",
+                                          memory=memory))
                 driver.act(Type(content=step.text), frame)
             elif isinstance(step, PressKeys):
-                answers.append(glm_answer(f"key(keys={_q(step.keys)})", memory=memory))
+                out.append(IntendedAction("key", keys=step.keys, memory=memory))
                 driver.act(Key(keys=step.keys), frame)
             else:
-                answers.append(glm_answer(step.call, explanation="The task is complete.",
-                                          memory=memory))
-    return answers
+                out.append(IntendedAction(step.kind, text=step.text,
+                                          say="The task is complete.", memory=memory))
+    return out
+
+
+def plan_answers(url: str, plan: list[PlanStep], viewport: str = "1280x720",
+                 **driver_options: Any) -> list[str]:
+    """Measure the page and return one GLM-4.1V answer per model step (see :func:`plan_intentions`)."""
+    size = Size.parse(viewport)
+    return [glm41v_answer(i, size) for i in plan_intentions(url, plan, viewport, **driver_options)]
