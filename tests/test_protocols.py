@@ -146,3 +146,24 @@ def test_normalise_action_keeps_the_raw_points() -> None:
     assert same is drag and raw["end_box"].x == 1280
     typed = Type(content="hi")
     assert normalise_action(typed, ScreenshotPixels(), shot) == (typed, {})
+
+
+@pytest.mark.parametrize(("name", "message"), [
+    ("nope", "unknown protocol 'nope': choose one of glm41v-pc, glm41v-web"),
+    ("later", "'later' protocol is not available yet"),
+])
+def test_cli_run_refuses_a_bad_protocol_before_starting(name, message, tmp_path) -> None:
+    """--protocol is checked before a browser or model is touched; exit 2, the reason shown."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from guiagent.protocols import registry as r; "
+            "r.FAMILIES = (*r.FAMILIES, r.Family('later', 'guiagent.protocols.nowhere:X')); "
+            "from guiagent.cli.main import app; sys.argv = ['guiagent', *sys.argv[1:]]; app()")
+    proc = subprocess.run(
+        [sys.executable, "-c", code, "run", "Say hi", "--url", "http://127.0.0.1:9/",
+         "--model-url", "http://127.0.0.1:9/v1", "--protocol", name, "--out",
+         str(tmp_path / "run")], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    assert message in " ".join(proc.stderr.split())
+    assert not (tmp_path / "run").exists()
