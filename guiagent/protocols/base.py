@@ -153,14 +153,27 @@ class ProtocolAdapter(Protocol):
     (the text of a user's template file, or None for the family's own).
     """
 
-    #: The registry name, recorded in run.json as ``protocol``.
-    name: str
-    #: The action names (``Action.action`` values) this family can answer with.
-    actions: frozenset[str]
-    #: How this family's answer coordinates map to the screenshot.
-    coordinates: CoordinateConvention
-    #: How to ask "where is X?" in this family's words; None: the family has no such query.
-    grounding: GroundingQuery | None
+    # Read-only members: a family may declare them as plain class attributes.
+
+    @property
+    def name(self) -> str:
+        """The registry name, recorded in run.json as ``protocol``."""
+        ...
+
+    @property
+    def actions(self) -> frozenset[str]:
+        """The action names (``Action.action`` values) this family can answer with."""
+        ...
+
+    @property
+    def coordinates(self) -> CoordinateConvention:
+        """How this family's answer coordinates map to the screenshot."""
+        ...
+
+    @property
+    def grounding(self) -> GroundingQuery | None:
+        """How to ask "where is X?" in this family's words; None: it has no such query."""
+        ...
 
     def build_request(self, step: StepInput) -> ChatRequest:
         """The request for the next action."""

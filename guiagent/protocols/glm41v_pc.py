@@ -14,7 +14,7 @@ from importlib import resources
 from string import Template
 from typing import TYPE_CHECKING, Any
 
-from .base import ALL_ACTIONS, ChatRequest, HistoryEntry, ParsedAnswer, StepInput
+from .base import ALL_ACTIONS, ChatRequest, HistoryEntry, ParsedAnswer, ProtocolAdapter, StepInput
 from .coordinates import THOUSANDTHS
 from .glm41v_grounding import Glm41vGrounding
 from .glm41v_parse import parse_answer, strip_box_markers
@@ -102,3 +102,7 @@ class Glm41vPcProtocol:
     def parse(self, content: str, reasoning: str | None = None) -> ParsedAnswer:
         """Parse a raw answer (see :mod:`guiagent.protocols.glm41v_parse`)."""
         return parse_answer(content, reasoning)
+
+
+if TYPE_CHECKING:  # mypy checks the class against the contract
+    _conforms: ProtocolAdapter = Glm41vPcProtocol()
