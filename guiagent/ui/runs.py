@@ -24,6 +24,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import ConfigError, GuiAgentError
 from ..model import DEFAULT_MODEL
+from ..protocols.registry import available_protocols
+from ..protocols.registry import make_protocol as registry_make_protocol
 from .control import LiveControl, TimeoutPolicy
 from .events import EventHub
 
@@ -69,27 +71,13 @@ class LiveRun:
 
 
 def protocol_names() -> list[str]:
-    """The protocols a run can speak (the registry's, when there is one)."""
-    try:
-        from ..protocols import registry  # type: ignore[attr-defined]
-
-        return list(registry.names())
-    except (ImportError, AttributeError):
-        return ["glm41v-pc"]
+    """The protocols a run can speak: the registry's families whose module is installed."""
+    return available_protocols()
 
 
 def make_protocol(name: str) -> Any:
-    """The protocol adapter called ``name``."""
-    try:
-        from ..protocols import registry  # type: ignore[attr-defined]
-
-        return registry.create(name)
-    except (ImportError, AttributeError):
-        from ..protocols.glm41v_pc import Glm41vPcProtocol
-
-        if name != Glm41vPcProtocol.name:
-            raise ConfigError(f"unknown protocol {name!r}; use glm41v-pc") from None
-        return Glm41vPcProtocol()
+    """The protocol adapter called ``name`` (ConfigError naming the choices otherwise)."""
+    return registry_make_protocol(name)
 
 
 class RunManager:
