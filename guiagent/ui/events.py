@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +43,7 @@ class EventHub:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._published = threading.Condition(self._lock)
         self._events: list[tuple[int, Event]] = []
         self._seq = 0
         self._listeners: set[Listener] = set()
@@ -57,6 +59,7 @@ class EventHub:
             self._events.append((self._seq, event))
             listeners = list(self._listeners)
             seq = self._seq
+            self._published.notify_all()
         for listener in listeners:
             listener.put((seq, event))
         return seq
@@ -86,6 +89,15 @@ class EventHub:
             listeners, self._listeners = list(self._listeners), set()
         for listener in listeners:
             listener.put(None)
+
+    def wait_for(self, match: Callable[[Event], bool], timeout: float) -> Event | None:
+        """The first kept event ``match`` accepts, waiting up to ``timeout`` for it (None)."""
+        def found() -> Event | None:
+            return next((e for _, e in self._events if match(e)), None)
+
+        with self._published:
+            self._published.wait_for(lambda: found() is not None, timeout)
+            return found()
 
     def events(self) -> list[Event]:
         """A copy of the kept events, oldest first."""

@@ -39,12 +39,13 @@ async function showHome() {
   $("root").textContent = `in ${data.root}`;
   const select = $("protocols");
   for (const name of data.protocols) select.append(el("option", { value: name }, name));
-  const live = $("live-runs");
+  const liveList = $("live-runs");
   for (const run of data.live) {
-    live.append(el("li", {}, el("a", { href: `/live/${encodeURIComponent(run.id)}` }, run.id),
+    liveList.append(el("li", {}, el("a", { href: `/live/${encodeURIComponent(run.id)}` }, run.id),
       " ", el("span", { class: "badge" }, run.state), " ", run.task));
   }
-  if (!data.live.length) live.append(el("li", { class: "dim" }, "none"));
+  if (!data.live.length) liveList.append(el("li", { class: "dim" }, "none"));
+  if (!data.evals.length) $("evals").tBodies[0].append(el("tr", {}, el("td", { class: "dim" }, "none")));
   const past = $("past-runs").tBodies[0];
   for (const run of data.runs) {
     past.append(el("tr", {},
@@ -83,7 +84,7 @@ async function showHome() {
 
 // ---- live view ----
 
-const live = { id: null, version: null, screenIndex: null, screenAfter: null, marks: null,
+const live = { id: null, version: null, screenIndex: null, screenAfter: null, marks: null, totals: new Map(),
                taken: false, confirmId: null, confirmTimer: null, typed: "", typeTimer: null };
 const SVG = "http://www.w3.org/2000/svg";
 
@@ -146,6 +147,10 @@ function showStep(step) {
   }
   live.marks = step;
   drawMarks();
+  live.totals.set(step.index, step);
+  let tokens = 0, model = 0;
+  for (const s of live.totals.values()) { tokens += s.usage.total_tokens; model += s.timings.model || 0; }
+  $("totals").textContent = `${live.totals.size} steps · model ${model.toFixed(1)}s · ${tokens} tokens`;
 }
 
 function showState(event) {

@@ -1,0 +1,136 @@
+"""LiveControl without a browser: take-over actions pass the guard and are logged as human
+steps the model is told about; the approval timeout policy; stop while held. The agent runs
+on its own thread against the real HTTP stand-in model and the scripted driver."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from guiagent.actions import Key, Type
+from guiagent.agent import Agent, AgentConfig, RunResult
+from guiagent.drivers.scripted import ScriptedDriver
+from guiagent.guard import ActionGuard, GuardPolicy
+from guiagent.model import ModelSettings, OpenAIChatClient
+from guiagent.runlog import read_run
+from guiagent.testing.model_server import GlmModelServer, glm_answer
+from guiagent.ui import EventHub, LiveControl
+from guiagent.ui.app import ActRequest, person_action
+from guiagent.ui.control import NotTakenOverError
+
+WAIT = 60
+
+
+def _start(control: LiveControl, driver: ScriptedDriver, model: GlmModelServer, tmp_path,
+           policy: GuardPolicy | None = None) -> tuple[threading.Thread, dict]:
+    guard = ActionGuard(policy, confirm=control.confirm)
+    agent = Agent(driver, OpenAIChatClient(ModelSettings(base_url=model.base_url, retries=0)),
+                  config=AgentConfig(run_dir=tmp_path / "run", max_steps=10, handle_signals=False),
+                  hooks=[control, guard])
+    control.request_stop = agent.request_stop
+    out: dict[str, RunResult] = {}
+    thread = threading.Thread(target=lambda: out.setdefault("result", agent.run("Do it")))
+    thread.start()
+    return thread, out
+
+
+def _state(hub: EventHub, state: str) -> None:
+    assert hub.wait_for(lambda e: e.get("type") == "state" and e.get("state") == state, WAIT), \
+        [e for e in hub.events() if e["type"] == "state"]
+
+
+def test_take_over_runs_through_the_guard_and_the_model_hears_of_it(tmp_path):
+    hub = EventHub()
+    control = LiveControl(hub)
+    driver = ScriptedDriver()
+    control.take_over()  # before the first step: the person acts first
+    with GlmModelServer([glm_answer("DONE()")]) as model:
+        thread, out = _start(control, driver, model, tmp_path)
+        _state(hub, "taken over")
+        control.submit(Key(keys="ctrl+alt+delete"))
+        control.submit(Type(content="hello"))
+        assert hub.wait_for(lambda e: e.get("type") == "step" and e["index"] == 2, WAIT)
+        assert not model.requests  # the model is not asked while the person has control
+        control.resume()
+        thread.join(WAIT)
+    result = out["result"]
+    assert result.outcome == "done"
+    assert driver.actions == [Type(content="hello")]  # the denied combination never ran
+    record, steps = read_run(result.run_dir)
+    assert [s.actor for s in steps] == ["human", "human", "model"]
+    assert steps[0].result == "refused" and steps[1].result not in ("refused", "")
+    assert steps[0].error is not None and "not allowed" in steps[0].error.message
+    prompt = model.requests[0].text
+    assert "took control and did this themselves: key(keys='ctrl+alt+delete')" in prompt
+    assert "refused" in prompt and "type(content='hello')" in prompt
+    assert "gave control back" in prompt
+    shown = [e for e in hub.events() if e["type"] == "step"]
+    assert [e["actor"] for e in shown] == ["human", "human", "model"]
+    assert any(e["type"] == "screen" and e["after"] == 2 for e in hub.events())
+
+
+@pytest.mark.parametrize("policy", ["reject", "stop"])
+def test_unanswered_confirmation_follows_the_timeout_policy(tmp_path, policy):
+    hub = EventHub()
+    control = LiveControl(hub, confirm_timeout=0.5, on_timeout=policy)
+    driver = ScriptedDriver()
+    answers = [glm_answer("left_click(start_box='[500,500]', element_info='Delete account')"),
+               glm_answer("DONE()")]
+    with GlmModelServer(answers) as model:
+        thread, out = _start(control, driver, model, tmp_path)
+        thread.join(WAIT)
+    result = out["result"]
+    assert driver.actions == []
+    done = hub.wait_for(lambda e: e.get("type") == "confirm_done", 0)
+    assert done is not None and done["verdict"] == "timed out"
+    if policy == "reject":
+        assert result.outcome == "done" and result.steps[0].result == "refused"
+    else:
+        assert result.outcome == "interrupted" and "no one answered" in str(result.error)
+
+
+def test_approved_confirmation_runs_and_stop_while_paused_ends_the_run(tmp_path):
+    hub = EventHub()
+    control = LiveControl(hub)
+    driver = ScriptedDriver()
+    answers = [glm_answer("left_click(start_box='[500,500]', element_info='Buy now')"),
+               glm_answer("WAIT()")]
+    with GlmModelServer(answers) as model:
+        thread, out = _start(control, driver, model, tmp_path)
+        asked = hub.wait_for(lambda e: e.get("type") == "confirm", WAIT)
+        assert asked is not None and "Buy now" in asked["question"]
+        control.pause()  # held before the next step
+        assert not control.answer(asked["id"] + 1, True)  # not the open question
+        assert control.answer(asked["id"], True)
+        _state(hub, "paused")
+        with pytest.raises(NotTakenOverError):
+            control.submit(Type(content="x"))
+        control.stop()
+        thread.join(WAIT)
+    result = out["result"]
+    assert len(driver.actions) == 1 and driver.actions[0].action == "left_click"
+    assert result.outcome == "interrupted" and len(result.steps) == 1
+    assert result.steps[0].extra["guard"]["confirmed"] is True
+
+
+def test_person_action_maps_screen_pixels_to_model_space():
+    class Shown:
+        def frame_of(self, version):
+            if version != 7:
+                return None
+            with ScriptedDriver("1000x500") as driver:
+                return driver.observe()
+
+    click = person_action(ActRequest(kind="click", version=7, x=250, y=125), Shown())
+    assert (click.action, click.start_box.x, click.start_box.y) == ("left_click", 250, 250)
+    scroll = person_action(ActRequest(kind="scroll", direction="up", version=7, x=0, y=500), Shown())
+    assert scroll.direction == "up" and scroll.start_box.y == 1000
+    with pytest.raises(NotTakenOverError):
+        person_action(ActRequest(kind="click", version=6, x=1, y=1), Shown())
+    from guiagent.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="outside"):
+        person_action(ActRequest(kind="click", version=7, x=1001, y=1), Shown())
+    with pytest.raises(ConfigError, match="unknown key"):
+        person_action(ActRequest(kind="key", keys="ctrl+frobnicate"), Shown())
