@@ -17,6 +17,7 @@ import typer
 from ..errors import ConfigError, GuiAgentError
 from ..guard import ActionGuard
 from ..model import DEFAULT_MODEL, ModelSettings, OpenAIChatClient
+from ..runlog import Outcome
 from .terminal import console as terminal_console
 from .terminal import styled
 
@@ -118,7 +119,8 @@ def mcp(
     except BaseException:
         stack.close()
         raise
-    outcome, failure = "done", None
+    outcome: Outcome = "done"
+    failure: BaseException | None = None
     try:
         from ..toolserver.server import build_server
 

@@ -34,7 +34,7 @@ from ..imaging import data_url
 from ..model import ModelClient
 from ..protocols.glm41v_grounding import grounding_request, parse_grounding
 from ..redaction import strip_userinfo
-from ..runlog import Attempt, ErrorInfo, RunLog, RunRecord, StepRecord
+from ..runlog import Attempt, ErrorInfo, Outcome, RunLog, RunRecord, StepRecord
 from ..secrets import PLACEHOLDER_RE, SecretsDriver, redactor_of
 
 
@@ -111,12 +111,12 @@ class ToolSession:
             raise
         return self.log
 
-    def close(self, outcome: str = "done", error: BaseException | None = None) -> Path | None:
+    def close(self, outcome: Outcome = "done", error: BaseException | None = None) -> Path | None:
         """Finish the run folder, write its report, close the driver; return the folder."""
         try:
             if self.log is None:
                 return None
-            self.log.finish(outcome, error=error)  # type: ignore[arg-type]
+            self.log.finish(outcome, error=error)
             try:
                 from ..replay import write_report
 
