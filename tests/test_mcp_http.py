@@ -93,6 +93,10 @@ def test_usage_errors_exit_2_with_a_message(tmp_path):
                            "http://127.0.0.1:9/", "--desktop"], capture_output=True, text=True,
                           timeout=60)
     assert proc.returncode == 2 and "not both" in proc.stderr
+    proc = subprocess.run([sys.executable, "-m", "guiagent.cli.main", "mcp", "--url",
+                           "http://127.0.0.1:9/", "--protocol", "nope"], capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 2 and "unknown protocol 'nope'" in proc.stderr
 
 
 def test_pixels_map_to_thousandths_of_the_last_screenshot():

@@ -17,7 +17,9 @@ import typer
 from ..errors import ConfigError, GuiAgentError
 from ..guard import ActionGuard
 from ..model import DEFAULT_MODEL, ModelSettings, OpenAIChatClient
+from ..redaction import strip_userinfo
 from ..runlog import Outcome
+from .protocol_options import ProtocolOption, chosen_protocol
 from .terminal import console as terminal_console
 from .terminal import styled
 
@@ -58,6 +60,7 @@ def mcp(
     api_key: Annotated[str, typer.Option(envvar="GUIAGENT_API_KEY", help="API key.")] = "EMPTY",
     timeout: Annotated[float, typer.Option(help="Seconds to wait for one model answer.")] = 300.0,
     retries: Annotated[int, typer.Option(help="Retries on connection errors and 5xx.")] = 3,
+    protocol: ProtocolOption = None,
     policy: Annotated[Path | None, typer.Option(help="Action policy YAML (docs/safety.md); "
                                                 "actions it holds for confirmation are refused "
                                                 "unless it allows them.")] = None,
@@ -109,9 +112,10 @@ def mcp(
                                                     retries=retries))
         guard = guards[0]
         assert isinstance(guard, ActionGuard)
+        adapter, protocol_line = chosen_protocol(protocol, model, tips=tips)
         session = ToolSession(driver, guard, client, SessionSettings(
-            runs_root=runs, image_format=image_format, max_image_pixels=max_pixels, tips=tips,
-            skill_paths=list(skills or [])))
+            runs_root=runs, image_format=image_format, max_image_pixels=max_pixels,
+            protocol=adapter, skill_paths=list(skills or [])))
         log = thread.run(session.start)
     except (GuiAgentError, ValueError) as exc:
         stack.close()
@@ -125,7 +129,9 @@ def mcp(
         from ..toolserver.server import build_server
 
         server = build_server(session, thread, log_level="WARNING")
-        err.print(styled(f"session log: {log.dir}"))
+        err.print(styled(f"session log: {log.dir}\n{protocol_line}" + (
+            f", model {model} at {strip_userinfo(model_url)}" if model_url else
+            ", no model (ground and run_task need --model-url)")))
         # SIGTERM ends the session like Ctrl-C (uvicorn re-raises it once it has stopped).
         signal.signal(signal.SIGTERM, _interrupt)
         if http is None:

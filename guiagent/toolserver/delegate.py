@@ -14,7 +14,6 @@ from typing import Any
 
 from ..agent import Agent, AgentConfig, AgentHooks, RunResult
 from ..errors import GuiAgentError
-from ..protocols.glm41v_pc import Glm41vPcProtocol
 from ..runlog import ErrorInfo, StepRecord
 from .session import ToolSession, new_run_dir
 
@@ -38,7 +37,7 @@ def run_task(session: ToolSession, task: str, max_steps: int = 30, *,
     config = AgentConfig(run_dir=new_run_dir(s.runs_root, "task"), max_steps=max_steps,
                          image_format=s.image_format, jpeg_quality=s.jpeg_quality,
                          max_image_pixels=s.max_image_pixels, handle_signals=False)
-    agent = Agent(session.driver, model, protocol=Glm41vPcProtocol(tips=s.tips), config=config,
+    agent = Agent(session.driver, model, protocol=session.protocol, config=config,
                   hooks=[session.guard, *hooks])
     result = agent.run(task)
     return _delegated(session, f"run_task({task!r}, max_steps={max_steps})", result)
@@ -51,7 +50,7 @@ def run_skill(session: ToolSession, name: str, params: dict[str, Any] | None = N
 
     s = session.settings
     skill = find_skill(name, s.skill_paths)
-    runner = SkillRunner(session.driver, session.model, protocol=Glm41vPcProtocol(tips=s.tips),
+    runner = SkillRunner(session.driver, session.model, protocol=session.protocol,
                          config=SkillRunConfig(run_dir=new_run_dir(s.runs_root, "skill"),
                                                image_format=s.image_format,
                                                jpeg_quality=s.jpeg_quality),

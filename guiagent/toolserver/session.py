@@ -32,7 +32,8 @@ from ..guard import ActionGuard
 from ..hooks import add_note
 from ..imaging import data_url
 from ..model import ModelClient
-from ..protocols.glm41v_grounding import grounding_request, parse_grounding
+from ..protocols.base import ProtocolAdapter
+from ..protocols.registry import resolve_protocol
 from ..redaction import strip_userinfo
 from ..runlog import Attempt, ErrorInfo, Outcome, RunLog, RunRecord, StepRecord
 from ..secrets import PLACEHOLDER_RE, SecretsDriver, redactor_of
@@ -46,8 +47,9 @@ class SessionSettings:
     image_format: str = "jpeg"
     jpeg_quality: int = 85
     max_image_pixels: int | None = None
-    #: Prompt tips for run_task (secrets' placeholders, allowed domains).
-    tips: str | None = None
+    #: The model family's protocol (with the run's tips: secrets' placeholders, allowed
+    #: domains), for run_task, run_skill and ground; None: GLM-4.1V's pc protocol.
+    protocol: ProtocolAdapter | None = None
     skill_paths: list[Path] = field(default_factory=list)
 
 
@@ -232,6 +234,11 @@ class ToolSession:
         taken for it, which becomes the last screenshot.
         """
         model = self.need_model("ground")
+        protocol = self.protocol
+        query = protocol.grounding
+        if query is None:
+            raise ConfigError(f"the {protocol.name} protocol has no grounding query: start the "
+                              "server with a --protocol that has one (glm41v-pc does)")
         log = self.run_log
         step = StepRecord(index=len(log.steps) + 1, started_at=time.time(), actor="tool",
                           call=f"ground({description!r})")
@@ -239,19 +246,32 @@ class ToolSession:
             obs = self._observe_into(step)
             self.last_shot = obs.frame.screenshot
             data, mime = obs.encoded(self.settings.image_format, self.settings.jpeg_quality)
-            request = grounding_request(description, data_url(data, mime))
-            reply = model.complete(request.messages)
+            shot = obs.frame.screenshot
+            request = query.request(description, data_url(data, mime), shot)
+            body = request.extra_body
+            reply = model.complete(request.messages, **({"extra_body": body} if body else {}))
             step.attempts = [Attempt(content=reply.content, reasoning=reply.reasoning,
                                      finish_reason=reply.finish_reason, usage=reply.usage,
                                      seconds=reply.seconds, transport_errors=reply.transport_errors)]
             step.usage, step.timings = reply.usage, {"model": round(reply.seconds, 5)}
-            box = parse_grounding(reply.content, reply.reasoning)
-            return grounded(box.x1, box.y1, box.x2, box.y2, obs.frame, step)
+            box = query.parse(reply.content, reply.reasoning)
+            convention = protocol.coordinates  # the family's box, in thousandths of the screenshot
+            top_left = convention.to_normalised(box.x1, box.y1, shot)
+            bottom_right = convention.to_normalised(box.x2, box.y2, shot)
+            return grounded(top_left.x, top_left.y, bottom_right.x, bottom_right.y, obs.frame, step)
         except GuiAgentError as exc:
             step.error, step.result = ErrorInfo.of(exc), "error"
             raise
         finally:
             log.append_step(step)
+
+    @property
+    def protocol(self) -> ProtocolAdapter:
+        """The protocol delegated runs and grounding speak."""
+        if self.settings.protocol is None:
+            model = self.model.settings.model if self.model is not None else None
+            self.settings.protocol = resolve_protocol(None, model)
+        return self.settings.protocol
 
     def need_model(self, tool: str) -> ModelClient:
         """The model, or a ConfigError saying how to configure one."""
@@ -264,6 +284,7 @@ class ToolSession:
 def grounded(x1: float, y1: float, x2: float, y2: float, frame: ScreenFrame,
              step: StepRecord) -> dict[str, Any]:
     """The grounding result for the caller (and its note in the step)."""
+    x1, y1, x2, y2 = (round(v, 1) for v in (x1, y1, x2, y2))
     cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
     sx, sy = frame.screenshot.width / MODEL_SCALE, frame.screenshot.height / MODEL_SCALE
     out = {"x": round(cx, 1), "y": round(cy, 1), "box": [x1, y1, x2, y2],
