@@ -38,6 +38,7 @@ from .runlog import ErrorInfo, Outcome, RunLog, RunRecord, StepRecord
 from .secrets import redactor_of
 from .stuck import StuckDetector
 from .takeover import LoopControl
+from .tokens import price_of
 
 __all__ = ["Agent", "AgentConfig", "AgentHooks", "RunResult", "StopRun", "add_note"]
 
@@ -126,6 +127,7 @@ class Agent:
             task=task, protocol=self.protocol.name, driver=self.driver.describe(),
             model={"base_url": strip_userinfo(self.model.settings.base_url),
                    "name": self.model.settings.model},
+            price=price_of(self.model.settings),
         )
         return RunLog(run_dir, record, redactor=redactor_of(self.driver),
                       overwrite=self.config.overwrite)

@@ -26,6 +26,7 @@ from .errors import ModelError, ModelResponseError
 from .model import ModelClient, ModelReply
 from .protocols.base import ParsedAnswer, ProtocolAdapter, StepInput
 from .runlog import Attempt, ErrorInfo, RequestSummary, StepRecord
+from .tokens import image_sizes
 
 CONTINUE_BODY = {"continue_final_message": True, "add_generation_prompt": False}
 
@@ -112,6 +113,7 @@ class Asker:
                                      seconds=reply.seconds,
                                      first_token_seconds=reply.first_token_seconds,
                                      tokens_per_second=reply.tokens_per_second,
+                                     image_sizes=image_sizes(messages),
                                      transport_errors=reply.transport_errors))
         kinds.append(kind)
         step.usage = step.usage + reply.usage

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import base64
 import io
-import math
+from dataclasses import replace
 
 from PIL import Image
 
 from .geometry import Size
+from .visual_tokens import GLM
 
 MIME = {"png": "image/png", "jpeg": "image/jpeg", "jpg": "image/jpeg", "webp": "image/webp"}
 EXTENSION = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
@@ -59,22 +60,15 @@ def fit_size(size: Size, max_pixels: int | None) -> Size:
 
 
 #: GLM-4.1V's image processor: 14 px patches merged 2x2, so one visual token per 28x28 block.
-VISUAL_BLOCK = 28
+VISUAL_BLOCK = GLM.block
 #: The family's published processor cap on 2 x height x width (an image is two temporal frames).
-GLM41V_MAX_PIXELS = 9_633_792
+GLM41V_MAX_PIXELS = GLM.max_pixels
 
 
 def visual_tokens(size: Size, max_pixels: int = GLM41V_MAX_PIXELS) -> int:
     """How many visual tokens GLM-4.1V's processor makes of an image of this size.
 
-    Height and width are rounded to multiples of 28; when 2 x h x w exceeds the cap the
-    image is scaled down (keeping its aspect ratio) to fit. 1280x720 gives 1,196.
+    1280x720 gives 1,196; other families' rules are in :mod:`guiagent.visual_tokens`.
     """
-    block = VISUAL_BLOCK
-    h = max(block, round(size.height / block) * block)
-    w = max(block, round(size.width / block) * block)
-    if 2 * h * w > max_pixels:
-        beta = (2 * size.height * size.width / max_pixels) ** 0.5
-        h = max(block, math.floor(size.height / beta / block) * block)
-        w = max(block, math.floor(size.width / beta / block) * block)
-    return (h // block) * (w // block)
+    rule = GLM if max_pixels == GLM.max_pixels else replace(GLM, max_pixels=max_pixels)
+    return rule.tokens(size.width, size.height)

@@ -67,6 +67,9 @@ class ModelSettings(BaseModel):
     #: Ask for streamed replies (pieces as they come, time to first token); servers
     #: that do not stream are detected and asked the plain way.
     stream: bool = True
+    #: USD per million prompt / generated tokens, for cost figures (None: no price given).
+    price_in: float | None = Field(default=None, ge=0)
+    price_out: float | None = Field(default=None, ge=0)
 
     @property
     def first_max_tokens(self) -> int:
@@ -75,10 +78,11 @@ class ModelSettings(BaseModel):
 
     @classmethod
     def from_env(cls, **overrides: Any) -> ModelSettings:
-        """Settings from GUIAGENT_MODEL_URL / GUIAGENT_MODEL / GUIAGENT_API_KEY, then overrides."""
+        """Settings from GUIAGENT_MODEL_URL / _MODEL / _API_KEY / _PRICE_IN / _PRICE_OUT, then overrides."""
         values: dict[str, Any] = {}
         for key, env in (("base_url", "GUIAGENT_MODEL_URL"), ("model", "GUIAGENT_MODEL"),
-                         ("api_key", "GUIAGENT_API_KEY")):
+                         ("api_key", "GUIAGENT_API_KEY"), ("price_in", "GUIAGENT_PRICE_IN"),
+                         ("price_out", "GUIAGENT_PRICE_OUT")):
             if os.environ.get(env):
                 values[key] = os.environ[env]
         values.update({k: v for k, v in overrides.items() if v is not None})
@@ -91,13 +95,34 @@ class TokenUsage(BaseModel):
     prompt_tokens: int = 0
     completion_tokens: int = 0
     total_tokens: int = 0
+    #: ``completion_tokens_details.reasoning_tokens``: None when the server did not say.
+    reasoning_tokens: int | None = None
 
     def __add__(self, other: TokenUsage) -> TokenUsage:
+        reasoning = None if self.reasoning_tokens is None and other.reasoning_tokens is None \
+            else (self.reasoning_tokens or 0) + (other.reasoning_tokens or 0)
         return TokenUsage(
             prompt_tokens=self.prompt_tokens + other.prompt_tokens,
             completion_tokens=self.completion_tokens + other.completion_tokens,
             total_tokens=self.total_tokens + other.total_tokens,
+            reasoning_tokens=reasoning,
         )
+
+
+def usage_of(raw: Any) -> TokenUsage:
+    """Read an OpenAI ``usage`` object defensively (servers omit or null any field)."""
+    if raw is None:
+        return TokenUsage()
+    details = getattr(raw, "completion_tokens_details", None)
+    reasoning = getattr(details, "reasoning_tokens", None) if details is not None else None
+    return TokenUsage(prompt_tokens=_count(getattr(raw, "prompt_tokens", 0)),
+                      completion_tokens=_count(getattr(raw, "completion_tokens", 0)),
+                      total_tokens=_count(getattr(raw, "total_tokens", 0)),
+                      reasoning_tokens=_count(reasoning) if reasoning is not None else None)
+
+
+def _count(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
 
 
 class ModelReply(BaseModel):
@@ -227,7 +252,7 @@ class OpenAIChatClient:
         if got.finish_reason is None:
             raise MalformedResponse(f"the stream ended before the reply was finished "
                                     f"({got.chunks} chunk(s), no finish_reason)")
-        usage = _usage(got.usage)
+        usage = usage_of(got.usage)
         return ModelReply(content=got.content, reasoning=got.reasoning,
                           finish_reason=got.finish_reason, usage=usage, seconds=seconds,
                           first_token_seconds=got.first_token_seconds,
@@ -255,14 +280,6 @@ def decode_speed(completion_tokens: int, seconds: float,
     return round((completion_tokens - 1) / (seconds - first_token_seconds), 2)
 
 
-def _usage(raw: Any) -> TokenUsage:
-    if raw is None:
-        return TokenUsage()
-    return TokenUsage(prompt_tokens=getattr(raw, "prompt_tokens", 0) or 0,
-                      completion_tokens=getattr(raw, "completion_tokens", 0) or 0,
-                      total_tokens=getattr(raw, "total_tokens", 0) or 0)
-
-
 def _reply(resp: Any, seconds: float, attempts: int, errors: list[str]) -> ModelReply:
     """Read a chat completion defensively: servers omit or null any field."""
     try:
@@ -272,7 +289,7 @@ def _reply(resp: Any, seconds: float, attempts: int, errors: list[str]) -> Model
             raise MalformedResponse("the response has no choices[0].message")
         content = msg.content if isinstance(msg.content, str) else ""
         reasoning = getattr(msg, "reasoning_content", None) or getattr(msg, "reasoning", None)
-        usage = _usage(resp.usage)
+        usage = usage_of(resp.usage)
         return ModelReply(content=content, reasoning=reasoning if isinstance(reasoning, str) else None,
                           finish_reason=choice.finish_reason, usage=usage, seconds=seconds,
                           transport_attempts=attempts, transport_errors=errors)

@@ -31,6 +31,7 @@ from .files import inside, open_new_for_append, prepare_run_dir, write_atomic
 from .geometry import ResolvedPoint, ScreenFrame
 from .model import TokenUsage
 from .redaction import NO_SECRETS, Redactor
+from .tokens import Price, TokenSplit, split_tokens, total_split
 
 LOG_FORMAT_VERSION = 1
 Outcome = Literal["running", "done", "failed", "answered", "max_steps", "max_time", "error",
@@ -63,6 +64,10 @@ class Attempt(BaseModel):
     first_token_seconds: float | None = None
     #: Completion tokens per second after the first (streamed replies with usage only).
     tokens_per_second: float | None = None
+    #: (width, height) of each image the request carried: what its visual tokens are computed from.
+    image_sizes: list[tuple[int, int]] = []
+    #: The tokens by kind (filled in when the step is logged; absent in older logs).
+    tokens: TokenSplit | None = None
     transport_errors: list[str] = []
 
 
@@ -100,6 +105,8 @@ class StepRecord(BaseModel):
     error: ErrorInfo | None = None
     timings: dict[str, float] = {}
     usage: TokenUsage = TokenUsage()
+    #: The step's tokens by kind: the sum of its attempts' (absent in older logs).
+    tokens: TokenSplit | None = None
     #: Dialogs, uploads, downloads and tabs of a browser step (absent in older logs).
     page_events: PageEvents | None = None
     extra: dict[str, Any] = {}
@@ -112,6 +119,9 @@ class RunTotals(BaseModel):
     seconds: float = 0.0
     phases: dict[str, float] = {}
     usage: TokenUsage = TokenUsage()
+    tokens: TokenSplit = TokenSplit()
+    #: USD at the run's price (None: no price was given).
+    cost_usd: float | None = None
     model_requests: int = 0
 
 
@@ -133,6 +143,8 @@ class RunRecord(BaseModel):
     answer: str | None = None
     error: ErrorInfo | None = None
     totals: RunTotals = RunTotals()
+    #: The model's price per million tokens when one was given (cost figures use it).
+    price: Price | None = None
     extra: dict[str, Any] = {}
 
 
@@ -202,7 +214,8 @@ class RunLog:
         return model
 
     def append_step(self, step: StepRecord) -> None:
-        """Redact the step, append it as a JSON line and flush it to disk."""
+        """Count its tokens by kind, redact the step, append it as a JSON line and flush it."""
+        account(step, self.record.protocol)
         self.redact(step)
         self.steps.append(step)
         self._steps_file.write(step.model_dump_json(by_alias=True) + "\n")
@@ -239,10 +252,25 @@ class RunLog:
                     phases[phase] += seconds
             totals.usage = totals.usage + step.usage
             totals.model_requests += len(step.attempts)
+        totals.tokens = total_split(step.tokens for step in self.steps)
+        if self.record.price is not None:
+            totals.cost_usd = round(self.record.price.cost(totals.tokens), 6)
         totals.phases = {k: round(v, 4) for k, v in phases.items()}
         end = self.record.ended_at or time.time()
         totals.seconds = round(end - self.record.started_at, 3)
         self.record.totals = totals
+
+
+def account(step: StepRecord, protocol: str) -> None:
+    """Fill in the tokens by kind of the step and of each of its requests (kept if already set)."""
+    if not step.attempts:
+        return
+    prompt_chars = len(step.request.prompt) if step.request is not None else 0
+    for attempt in step.attempts:
+        if attempt.tokens is None:
+            attempt.tokens = split_tokens(protocol, attempt.usage, attempt.content,
+                                          attempt.reasoning, attempt.image_sizes, prompt_chars)
+    step.tokens = total_split(attempt.tokens for attempt in step.attempts)
 
 
 def read_run(run_dir: str | Path) -> tuple[RunRecord, list[StepRecord]]:

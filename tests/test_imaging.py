@@ -12,7 +12,7 @@ from guiagent.testing import GlmModelServer, glm_answer
 @pytest.mark.parametrize(("size", "tokens"), [
     ("1280x720", 26 * 46), ("1920x1080", 2691), ("2560x1440", 4641),
     ("640x360", 13 * 23),   # a half-size history screenshot
-    ("10x10", 1),           # never below one block
+    ("10x10", 9),           # scaled up to one block, then to the 112x112 minimum: 3x3
 ])
 def test_visual_tokens_match_the_processor(size, tokens):
     assert visual_tokens(Size.parse(size)) == tokens

@@ -15,6 +15,7 @@ from typer.core import TyperGroup
 from ..errors import ConfigError, GuiAgentError
 from ..model import DEFAULT_BASE_URL, DEFAULT_MODEL, ModelSettings
 from ..redaction import strip_userinfo
+from .price_options import PriceIn, PriceOut, usd
 from .protocol_options import ProtocolOption, chosen_protocol
 from .terminal import styled
 
@@ -113,12 +114,15 @@ def run_suite(
                                             "identical actions.")] = 3,
     stuck_stop: Annotated[int, typer.Option(min=1, help="End the episode (stuck) at this many.")] = 5,
     protocol: ProtocolOption = None,
+    price_in: PriceIn = None,
+    price_out: PriceOut = None,
 ) -> None:
     """Run every task of SUITE (each episode isolated) and write results.jsonl, summary.json, report.html."""
     from ..eval.episode import EpisodeSpec, EvalSettings
     from ..eval.results import RESULTS, read_results
     from ..eval.tasks import bundled_policy, load_suite, select_tasks
     from ..runlog import software_versions
+    from ..tokens import price_of
 
     try:
         tasks = select_tasks(load_suite(suite), task)
@@ -136,7 +140,7 @@ def run_suite(
         protocol_line = chosen_protocol(protocol, model, tips=tips)[1]
         settings = EvalSettings(protocol=protocol,
             model=ModelSettings(base_url=model_url, model=model, api_key=api_key, timeout=timeout,
-                                retries=retries),
+                                retries=retries, price_in=price_in, price_out=price_out),
             viewport=viewport, headless=not headed, image_format=image_format,  # type: ignore[arg-type]
             max_image_pixels=max_pixels, stuck_warn_after=min(stuck_warn, stuck_stop),
             stuck_stop_after=stuck_stop, time_limit=time_limit, infra_retries=infra_retries,
@@ -154,6 +158,8 @@ def run_suite(
     meta = {"suite": suite, "model": {"base_url": strip_userinfo(model_url), "name": model},
             "repeat": repeat, "tasks": len(tasks), "backend": backend, "workers": workers,
             "versions": software_versions()}
+    if (price := price_of(settings.model)) is not None:
+        meta["price"] = price.model_dump()
     err.print(f"suite {suite}: {len(tasks)} task(s) x {repeat} = {len(tasks) * repeat} episode(s), "
               f"{len(specs)} to run, {workers} worker(s), model {model} at "
               f"{strip_userinfo(model_url)}; {protocol_line}", markup=False)
@@ -203,6 +209,12 @@ def finish(out: Path, meta: dict[str, Any]) -> int:
     err.print(f"success: [bold]{summary['succeeded']}/{summary['episodes']}[/bold] "
               f"({summary['success_rate']:.1%}, 95% CI {lo:.0%}-{hi:.0%}); "
               f"infrastructure errors: {summary['infra_errors']}")
+    if summary.get("tokens"):
+        split = summary.get("token_split") or {}
+        err.print(f"tokens: {summary['tokens']:,} (" + ", ".join(
+            f"{k} {split.get(k, 0):,}" for k in ("visual", "text", "thinking", "answer")) + ")"
+            + (f"; cost {usd(summary['cost_usd'])}" if summary.get("cost_usd") is not None else ""),
+            markup=False)
     if summary["failure_categories"]:
         err.print("failures: " + ", ".join(f"{k} {v}" for k, v in summary["failure_categories"].items()))
     err.print(f"results: {out / 'results.jsonl'}\nsummary: {out / 'summary.json'}\nreport: {report}")

@@ -19,6 +19,7 @@ from ..secrets import Secrets
 from .crash import set_run_dir
 from .desktop_apps import app_specs, desktop_display
 from .page_options import http_credentials, upload_paths
+from .price_options import PriceIn, PriceOut, tokens_line
 from .progress import ConsoleProgress
 from .protocol_options import ProtocolOption, chosen_protocol
 from .safety_options import apply_safety
@@ -81,8 +82,7 @@ def report(result: RunResult) -> int:
     """
     r = result.record
     err.print(styled("outcome: ", (result.outcome, "bold"),
-                     f" after {r.totals.steps} step(s), {r.totals.seconds:.1f}s, "
-                     f"{r.totals.usage.total_tokens} tokens"))
+                     f" after {r.totals.steps} step(s), {r.totals.seconds:.1f}s, {tokens_line(r)}"))
     if r.answer:
         typer.echo(printable(r.answer))
     err.print(styled(f"run log: {result.run_dir}"))
@@ -169,13 +169,16 @@ def run(
         help="Address of --live's UI; anything but 127.0.0.1/::1 requires the printed token.")
     ] = "127.0.0.1",
     protocol: ProtocolOption = None,
+    price_in: PriceIn = None,
+    price_out: PriceOut = None,
 ) -> None:
     """Run one task with the model driving a browser (--url) or the desktop (--desktop)."""
     stack = ExitStack()
     try:
         settings = ModelSettings(base_url=model_url, model=model, api_key=api_key,
                                  timeout=timeout, retries=retries,
-                                 thinking_max_tokens=thinking_tokens, answer_max_tokens=answer_tokens)
+                                 thinking_max_tokens=thinking_tokens, answer_max_tokens=answer_tokens,
+                                 price_in=price_in, price_out=price_out)
         client = OpenAIChatClient(settings)
         run_dir = out or default_run_dir()
         set_run_dir(run_dir)

@@ -15,6 +15,7 @@ from ..model import DEFAULT_MODEL, ModelSettings, OpenAIChatClient
 from ..redaction import strip_userinfo
 from ..runlog import StepRecord
 from .crash import set_run_dir
+from .price_options import PriceIn, PriceOut, tokens_line
 from .protocol_options import ProtocolOption, chosen_protocol
 from .safety_options import apply_safety
 from .terminal import console as terminal_console
@@ -127,6 +128,8 @@ def run_cmd(
     show_thinking: Annotated[bool, typer.Option(
         "--show-thinking", help="Print the model's thinking (agent: steps) as it streams.")] = False,
     protocol: ProtocolOption = None,
+    price_in: PriceIn = None,
+    price_out: PriceOut = None,
 ) -> None:
     """Run a skill; DOM and OCR ground its targets, the model fills the gaps if given.
 
@@ -150,7 +153,8 @@ def run_cmd(
         client = None
         if model_url:
             client = OpenAIChatClient(ModelSettings(base_url=model_url, model=model,
-                                                    api_key=api_key, retries=retries))
+                                                    api_key=api_key, retries=retries,
+                                                    price_in=price_in, price_out=price_out))
         from ..skills import resolve_params
 
         resolve_params(loaded, values)  # report parameter errors before anything starts
@@ -187,7 +191,7 @@ def run_cmd(
         stack.close()
     r = result.record
     err.print(styled("outcome: ", (result.outcome, "bold"),
-                     f" after {r.totals.steps} step(s), {r.totals.seconds:.1f}s"))
+                     f" after {r.totals.steps} step(s), {r.totals.seconds:.1f}s, {tokens_line(r)}"))
     err.print(styled(f"run log: {result.run_dir}"))
     if result.error is not None:
         error(err, r.error.message if r.error else "")

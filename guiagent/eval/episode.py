@@ -31,6 +31,7 @@ from ..errors import DriverError, EnvironmentStartError, ModelConnectionError
 from ..files import write_atomic
 from ..hooks import StopRun
 from ..model import ModelSettings
+from ..tokens import TokenSplit
 from .checks import is_infeasible, run_checks
 from .context import CheckResult, EpisodeContext
 from .envs import BrowserEnv, EpisodeEnv, WorkerBrowser
@@ -95,6 +96,10 @@ class EpisodeResult(BaseModel):
     steps: int = 0
     seconds: float = 0.0
     tokens: int = 0
+    #: The tokens by kind (visual, text, thinking, answer); absent in older results.
+    token_split: TokenSplit | None = None
+    #: USD at the suite's price (None: no price was given).
+    cost_usd: float | None = None
     checks: list[CheckResult] = []
     run_dir: str | None = None
     """The run folder, relative to the results folder."""
@@ -246,7 +251,8 @@ def _attempt(spec: EpisodeSpec, worker: Worker) -> EpisodeResult:
         env.capture(ctx)
         totals = run.record.totals
         common: dict[str, Any] = dict(base, outcome=run.outcome, steps=totals.steps, answer=run.answer,
-                      tokens=totals.usage.total_tokens)
+                      tokens=totals.usage.total_tokens, token_split=totals.tokens,
+                      cost_usd=totals.cost_usd)
         if _infra(run.error, env):
             return EpisodeResult(**common, success=False, error_kind="infra",
                                  error=f"{type(run.error).__name__}: {run.error}",

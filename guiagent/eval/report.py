@@ -17,6 +17,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ..files import write_atomic
+from ..tokens import usd
 from .episode import EpisodeResult
 from .results import SUMMARY, read_results, summarize
 
@@ -53,6 +54,7 @@ def environment() -> Environment:
                       autoescape=select_autoescape(default=True, default_for_string=True),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["pct"] = lambda x: f"{100 * x:.0f}%"
+    env.filters["usd"] = usd
     env.filters["tojson_pretty"] = lambda x: json.dumps(x, ensure_ascii=False, indent=1)[:3000]
     return env
 

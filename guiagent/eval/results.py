@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from ..errors import LogFormatError
 from ..files import write_atomic
+from ..tokens import total_split
 from .episode import EpisodeResult
 
 RESULTS, SUMMARY = "results.jsonl", "summary.json"
@@ -106,7 +107,16 @@ def _figures(results: list[EpisodeResult]) -> dict[str, Any]:
             "ci95": [round(lo, 4), round(hi, 4)],
             "infra_errors": sum(r.error_kind == "infra" for r in results),
             "mean_steps": round(sum(r.steps for r in results) / n, 2) if n else 0.0,
-            "mean_seconds": round(sum(r.seconds for r in results) / n, 2) if n else 0.0}
+            "mean_seconds": round(sum(r.seconds for r in results) / n, 2) if n else 0.0,
+            **_cost(results)}
+
+
+def _cost(results: list[EpisodeResult]) -> dict[str, Any]:
+    """USD of these episodes, in total and per episode (None when none was priced)."""
+    priced = [r.cost_usd for r in results if r.cost_usd is not None]
+    if not priced:
+        return {"cost_usd": None, "mean_cost_usd": None}
+    return {"cost_usd": round(sum(priced), 6), "mean_cost_usd": round(sum(priced) / len(priced), 6)}
 
 
 def summarize(results: list[EpisodeResult], meta: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -121,6 +131,7 @@ def summarize(results: list[EpisodeResult], meta: dict[str, Any] | None = None) 
     clean = [r for r in results if r.error_kind != "infra"]
     total["success_rate_without_infra"] = _figures(clean)["success_rate"]
     total["tokens"] = sum(r.tokens for r in results)
+    total["token_split"] = total_split(r.token_split for r in results).model_dump()
     total["seconds"] = round(sum(r.seconds for r in results), 2)
     return {
         **(meta or {}), **total,

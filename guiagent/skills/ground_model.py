@@ -17,6 +17,7 @@ from ..imaging import data_url
 from ..model import ModelClient
 from ..protocols.base import ProtocolAdapter
 from ..runlog import Attempt, ErrorInfo
+from ..tokens import image_sizes
 from .grounding import Box, Grounding, Miss
 from .target import Purpose, Target
 
@@ -63,7 +64,9 @@ class ModelGrounder:
             self.seconds += time.perf_counter() - t0
         attempt = Attempt(content=reply.content, reasoning=reply.reasoning,
                           finish_reason=reply.finish_reason, usage=reply.usage,
-                          seconds=reply.seconds, transport_errors=reply.transport_errors)
+                          seconds=reply.seconds, first_token_seconds=reply.first_token_seconds,
+                          image_sizes=image_sizes(request.messages),
+                          transport_errors=reply.transport_errors)
         self.attempts.append(attempt)
         try:
             answer = grounding.parse(reply.content, reply.reasoning)

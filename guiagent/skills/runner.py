@@ -34,6 +34,7 @@ from ..protocols.registry import resolve_protocol
 from ..redaction import strip_userinfo
 from ..runlog import ErrorInfo, Outcome, RunLog, RunRecord
 from ..secrets import Secrets, SecretsDriver, placeholder, redactor_of
+from ..tokens import price_of
 from .context import SkillContext
 from .ground_dom import DomGrounder
 from .ground_model import ModelGrounder
@@ -133,6 +134,7 @@ class SkillRunner:
             protocol=self.protocol.name if self.model else "", driver=self.driver.describe(),
             model={"base_url": strip_userinfo(self.model.settings.base_url),
                    "name": self.model.settings.model} if self.model else {},
+            price=price_of(self.model.settings) if self.model else None,
             extra={"skill": {"name": skill.name, "source": skill.source, "params": shown}},
         )
         redactor = secrets.redactor().merged(redactor_of(self.driver))

@@ -99,6 +99,8 @@ class GlmModelServer:
     host: str = "127.0.0.1"
     port: int = 0
     reasoning_field: bool = False   # move <think> into reasoning_content, as a reasoning parser does
+    #: Report ``completion_tokens_details.reasoning_tokens`` (the thought's share), as some servers do.
+    reasoning_tokens: bool = False
     stream_mode: Literal["sse", "ignore", "reject"] = "sse"  # how stream=true is answered
     requests: list[ModelRequest] = field(default_factory=list)
 
@@ -187,13 +189,19 @@ class GlmModelServer:
             content = content.replace("<|begin_of_box|>", "").replace("<|end_of_box|>", "")
         return content, reasoning
 
-    def _usage(self, req: ModelRequest, reply: Reply) -> dict[str, int]:
+    def _usage(self, req: ModelRequest, reply: Reply) -> dict[str, Any]:
         """Usage as vLLM would count it, roughly: GLM-4.1V's visual tokens per image, ~4 chars a token."""
         prompt_tokens = len(req.text) // 4 + sum(
             visual_tokens(Size(width=im.width, height=im.height)) for im in req.images)
         completion_tokens = max(1, len(reply.content) // 4)
-        return {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                "total_tokens": prompt_tokens + completion_tokens}
+        usage: dict[str, Any] = {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+                                 "total_tokens": prompt_tokens + completion_tokens}
+        if self.reasoning_tokens:
+            thought = (reply.reasoning or "") + reply.content.partition("</think>")[0] \
+                if "</think>" in reply.content else (reply.reasoning or "")
+            usage["completion_tokens_details"] = {
+                "reasoning_tokens": min(completion_tokens, len(thought.replace("<think>", "")) // 4)}
+        return usage
 
     def _completion(self, req: ModelRequest, reply: Reply) -> dict[str, Any]:
         content, reasoning = self._message(req, reply)

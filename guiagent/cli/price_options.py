@@ -1,0 +1,38 @@
+"""``--price-in`` / ``--price-out``: the model's price, for the cost figures of runs and suites.
+
+USD per million tokens: prompt tokens (visual and text) at the input price,
+generated tokens (thinking and answer) at the output price. The price is
+recorded in run.json, so a report written later computes the same cost. The
+environment can set it too (GUIAGENT_PRICE_IN / GUIAGENT_PRICE_OUT), e.g. once
+per shell for a hosted model.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ..runlog import RunRecord
+from ..tokens import usd
+
+__all__ = ["PriceIn", "PriceOut", "tokens_line", "usd"]
+
+PriceIn = Annotated[float | None, typer.Option(
+    "--price-in", envvar="GUIAGENT_PRICE_IN", min=0,
+    help="USD per million prompt tokens (visual + text), for cost figures.")]
+PriceOut = Annotated[float | None, typer.Option(
+    "--price-out", envvar="GUIAGENT_PRICE_OUT", min=0,
+    help="USD per million generated tokens (thinking + answer), for cost figures.")]
+
+
+def tokens_line(record: RunRecord) -> str:
+    """``12,345 tokens (visual 2,392, text 8,001, thinking 1,800, answer 152), $0.0042``."""
+    t = record.totals.tokens
+    line = f"{record.totals.usage.total_tokens:,} tokens"
+    if t.total:
+        line += (f" (visual {t.visual:,}, text {t.text:,}, thinking {t.thinking:,}, "
+                 f"answer {t.answer:,}{'; some estimated' if t.estimated else ''})")
+    if record.totals.cost_usd is not None:
+        line += f", {usd(record.totals.cost_usd)}"
+    return line
