@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..errors import ConfigError, LogFormatError
+from ..tokens import usd
 from .terminal import console as terminal_console
 from .terminal import error, printable, styled
 
@@ -45,7 +46,7 @@ def view(
 def runs(
     root: Annotated[Path, typer.Argument(help="Directory holding run directories.")] = Path("runs"),
 ) -> None:
-    """List the runs in ROOT (default runs/): outcome, steps, duration and task."""
+    """List the runs in ROOT (default runs/): outcome, steps, duration, tokens, cost and task."""
     from ..replay import list_runs
 
     if not root.is_dir():
@@ -57,20 +58,27 @@ def runs(
     # Every cell comes from run folders (maybe someone else's): text, never markup.
     rows = [[printable(c) for c in (
         run.path.name, time.strftime("%m-%d %H:%M", time.localtime(run.started_at)),
-        run.kind, run.outcome, str(run.steps), f"{run.seconds:.1f}", run.task)]
+        run.kind, run.outcome, str(run.steps), f"{run.seconds:.1f}", f"{run.tokens:,}",
+        usd(run.cost_usd), run.task)]
             for run in listing.runs]
-    headers = ["run", "started", "kind", "outcome", "steps", "seconds", "task"]
+    headers = ["run", "started", "kind", "outcome", "steps", "seconds", "tokens", "cost", "task"]
+    if all(run.cost_usd is None for run in listing.runs):  # no prices: no column of dashes
+        rows = [row[:7] + row[8:] for row in rows]
+        headers.remove("cost")
+    numeric = ("steps", "seconds", "tokens", "cost")
     widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
     widths[0] = min(widths[0], 32)
     # One line per run: the short columns keep their width and the task gets what they
-    # (and three cells of rule and padding per column) leave of the terminal.
-    room = max(12, out.width - sum(widths[:-1]) - 3 * len(headers))
-    table = Table(title=Text(printable(f"runs in {root}")), title_justify="left", box=box.SIMPLE_HEAD)
+    # (and two cells of padding per column) leave of the terminal.
+    room = max(12, out.width - sum(widths[:-1]) - 2 * len(headers) - 1)
+    table = Table(title=Text(printable(f"runs in {root}")), title_justify="left", box=box.SIMPLE_HEAD,
+                  collapse_padding=True, pad_edge=False)
     for i, header in enumerate(headers):
-        table.add_column(header, justify="right" if header in ("steps", "seconds") else "left",
-                         no_wrap=True, overflow="ellipsis", min_width=widths[i] if i < 6 else None)
+        table.add_column(header, justify="right" if header in numeric else "left",
+                         no_wrap=True, overflow="ellipsis",
+                         min_width=widths[i] if i < len(headers) - 1 else None)
     for row in rows:
-        row[6] = row[6] if len(row[6]) <= room else row[6][:room - 1] + "…"
+        row[-1] = row[-1] if len(row[-1]) <= room else row[-1][:room - 1] + "…"
         cells = [Text(cell) for cell in row]
         cells[3].stylize(colors.get(row[3], "red"))
         table.add_row(*cells)

@@ -24,6 +24,8 @@ from PIL import Image
 from ..files import write_atomic
 from ..imaging import MIME
 from ..runlog import PHASES, RunRecord, StepRecord, read_run
+from ..tokens import usd
+from .cost_chart import cost_view
 from .marks import Mark, pointer_after, step_marks
 
 REPORT_NAME = "report.html"
@@ -110,6 +112,7 @@ def _environment() -> Environment:
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["clock"] = _clock
     env.filters["download_href"] = _download_href
+    env.filters["usd"] = usd
     return env
 
 
@@ -127,7 +130,7 @@ def render(record: RunRecord, views: list[StepView], name: str) -> str:
     busiest = max(phases.values(), default=0.0) or 1.0
     return _environment().get_template("report.html.j2").render(
         record=record, views=views, name=name, phases=phases, busiest=busiest,
-        replay=record.extra.get("replay"))
+        replay=record.extra.get("replay"), cost=cost_view(record, [v.step for v in views]))
 
 
 def write_report(run_dir: str | Path, out: str | Path | None = None) -> Path:

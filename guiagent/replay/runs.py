@@ -20,6 +20,9 @@ class RunSummary(BaseModel):
     steps: int
     seconds: float
     started_at: float
+    tokens: int = 0
+    #: USD at the run's recorded price (None: no price was given).
+    cost_usd: float | None = None
 
 
 class RunListing(BaseModel):
@@ -32,7 +35,8 @@ class RunListing(BaseModel):
 def summarize(path: Path, record: RunRecord, steps: int) -> RunSummary:
     """The summary of one read run."""
     return RunSummary(path=path, kind=record.kind, task=record.task, outcome=record.outcome,
-                      steps=steps, seconds=record.totals.seconds, started_at=record.started_at)
+                      steps=steps, seconds=record.totals.seconds, started_at=record.started_at,
+                      tokens=record.totals.usage.total_tokens, cost_usd=record.totals.cost_usd)
 
 
 def list_runs(root: str | Path) -> RunListing:
