@@ -187,13 +187,14 @@ def speed(attempts: Iterable[Any]) -> tuple[float | None, float | None]:
     """(time to first token, generated tokens per second) of a step's streamed requests.
 
     Time to first token is the first streamed request's; the rate divides the
-    generated tokens of the streamed requests by their time after the first
-    token. Both are None when nothing was streamed (the server's rate is unknown).
+    tokens generated after each streamed request's first one by the time they
+    took (as :func:`guiagent.model.decode_speed` does for one request). Both are
+    None when nothing was streamed (the server's rate is unknown then).
     """
     streamed = [a for a in attempts if getattr(a, "first_token_seconds", None) is not None]
     if not streamed:
         return None, None
     generating = sum(max(0.0, a.seconds - a.first_token_seconds) for a in streamed)
-    generated = sum(a.usage.completion_tokens for a in streamed)
+    generated = sum(max(0, a.usage.completion_tokens - 1) for a in streamed)
     rate = generated / generating if generating > 0 and generated else None
     return streamed[0].first_token_seconds, rate

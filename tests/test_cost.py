@@ -83,10 +83,16 @@ def test_cli_run_splits_tokens_prices_them_and_draws_the_chart(sandbox, shared_b
             max(s.tokens.total for s in steps))
         assert page.locator("#time-chart g.bar").count() == 3
         assert f"${expected:.4f}" in page.locator("#run-cost").inner_text()
-        row = page.locator("table.cost-steps tr[data-step='2']")
+        row = page.locator("table.cost-steps tr[data-cost-step='2']")
         assert f"{steps[1].tokens.thinking:,}" in row.inner_text()
-        assert row.locator("td.ttft").inner_text() == "n/a" and row.locator("td.tps").inner_text() == "n/a"
-        assert "not streamed" in page.locator("#cost-steps").inner_text()
+        # The server streamed: time to first token and tokens/s per step, as the attempts say.
+        ttft, rate = steps[1].attempts[0].first_token_seconds, steps[1].attempts[0].tokens_per_second
+        assert ttft is not None and rate is not None
+        assert row.locator("td.ttft").inner_text() == f"{ttft:.2f} s"
+        assert float(row.locator("td.tps").inner_text()) == pytest.approx(rate, abs=0.06)
+        kinds = page.locator("#time-chart g.bar").nth(1).locator("rect.seg").evaluate_all(
+            "els => els.map(e => e.dataset.kind)")
+        assert kinds == ["first token", "generation"]
     finally:
         page.close()
 
@@ -100,10 +106,11 @@ def test_cli_run_splits_tokens_prices_them_and_draws_the_chart(sandbox, shared_b
     assert f"{totals.total:,}" in line and f"${expected:.4f}" in line
 
 
-def test_without_reasoning_tokens_the_split_is_estimated_and_marked(sandbox, shared_browser, tmp_path):
+def test_without_reasoning_tokens_or_streaming_estimates_are_marked_and_speed_is_na(sandbox, shared_browser, tmp_path):
     with GlmModelServer(ANSWERS, reasoning_field=True) as server:
         driver = PlaywrightDriver(sandbox.url + "/contact", browser=shared_browser.get())
-        agent = Agent(driver, OpenAIChatClient(ModelSettings(base_url=server.base_url, retries=0)),
+        agent = Agent(driver, OpenAIChatClient(ModelSettings(base_url=server.base_url, retries=0,
+                                                             stream=False)),
                       config=AgentConfig(run_dir=tmp_path / "run", max_steps=5))
         with driver:
             result = agent.run("Look at the contact form")
@@ -117,19 +124,20 @@ def test_without_reasoning_tokens_the_split_is_estimated_and_marked(sandbox, sha
     html = write_report(result.run_dir).read_text()
     assert "thinking, answer: the server did not" in html and "~" in html
     assert "no price given" in html
+    assert html.count('<td class="num ttft">n/a</td>') == len(steps) and "not streamed" in html
 
 
 def test_eval_summary_has_cost_per_task_and_in_total(tmp_path, sandbox):
     suite = tmp_path / "suite.yaml"
-    suite.write_text(f"""\
+    suite.write_text("""\
 - id: look
   instruction: Look at the contact form
-  url: "{{sandbox}}/contact"
+  url: "{sandbox}/contact"
   evaluate:
-    - dom: {{selector: "h1", text: "Contact us"}}
+    - dom: {selector: "h1", text: "Contact us"}
 - id: give-up
   instruction: Order a pizza
-  url: "{{sandbox}}/"
+  url: "{sandbox}/"
   evaluate:
     - infeasible: true
 """)

@@ -128,7 +128,7 @@ def test_price_and_speed():
                         usage=TokenUsage(completion_tokens=300)),
                 Attempt(seconds=1.0, first_token_seconds=0.2, usage=TokenUsage(completion_tokens=100))]
     ttft, rate = speed(streamed)
-    assert ttft == 0.5 and rate == pytest.approx(400 / 2.3)
+    assert ttft == 0.5 and rate == pytest.approx((299 + 99) / 2.3)
     assert speed([Attempt(seconds=2.0, usage=TokenUsage(completion_tokens=300))]) == (None, None)
 
 
