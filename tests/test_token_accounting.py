@@ -49,7 +49,8 @@ def test_qwen3_uses_32_px_blocks_and_rounds_halves_to_even():
 
 
 @pytest.mark.parametrize(("protocol", "rule"), [
-    ("glm41v-pc", GLM), ("glm45v-pc", GLM), ("glm-web", GLM), ("", GLM), ("json", GLM),
+    ("glm41v-pc", GLM), ("glm41v-web", GLM), ("glm45v", GLM), ("", GLM), ("json", GLM),
+    ("qwen25vl", QWEN25_VL), ("qwen3vl", QWEN3_VL),  # the registry's names
     ("ui-tars", QWEN25_VL), ("uitars15", QWEN25_VL), ("qwen2.5-vl", QWEN25_VL),
     ("qwen25vl", QWEN25_VL), ("qwen3-vl", QWEN3_VL), ("Qwen3VL-relative", QWEN3_VL),
 ])
