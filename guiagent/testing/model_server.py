@@ -102,6 +102,7 @@ class GlmModelServer:
     #: Report ``completion_tokens_details.reasoning_tokens`` (the thought's share), as some servers do.
     reasoning_tokens: bool = False
     stream_mode: Literal["sse", "ignore", "reject"] = "sse"  # how stream=true is answered
+    max_model_len: int | None = None  # listed in /v1/models, as vLLM does
     requests: list[ModelRequest] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -145,7 +146,10 @@ class GlmModelServer:
 
         @app.get("/v1/models")
         def models() -> Response:
-            return jsonify({"object": "list", "data": [{"id": self.model, "object": "model"}]})
+            entry: dict[str, Any] = {"id": self.model, "object": "model"}
+            if self.max_model_len is not None:
+                entry["max_model_len"] = self.max_model_len
+            return jsonify({"object": "list", "data": [entry]})
 
         @app.post("/v1/chat/completions")
         def completions() -> Response:
