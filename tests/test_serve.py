@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from guiagent.protocols.registry import PROTOCOL_NAMES
+from guiagent.serve.families import FAMILIES
 from guiagent.serve.launch import answers
 
 HERE = Path(__file__).parent
@@ -126,3 +128,7 @@ def test_transformers_backend_starts_without_a_gpu(tmp_path, bin_dir):
         proc.send_signal(signal.SIGTERM)
         proc.communicate(timeout=60)
     assert proc.returncode == 0
+
+
+def test_every_registered_protocol_has_serving_facts():
+    assert list(FAMILIES) == list(PROTOCOL_NAMES)

@@ -12,9 +12,12 @@ from typing import Any
 
 from PIL import Image, ImageDraw
 
-from ..errors import GuiAgentError, ModelError
+from ..errors import ConfigError, GuiAgentError, ModelError
+from ..geometry import Size
 from ..imaging import data_url, encode_image
 from ..model import ModelReply, ModelSettings, OpenAIChatClient
+from ..protocols.base import StepInput
+from ..protocols.registry import DEFAULT_PROTOCOL, make_protocol
 from ..serve.families import ServingFacts
 from .checks import IMAGE_LIMIT, Diagnosis, context_error
 
@@ -35,48 +38,20 @@ def probe_screen() -> Image.Image:
 def build_probe(protocol: str) -> tuple[Any | None, list[dict[str, Any]], dict[str, Any], str]:
     """(adapter or None, messages, extra body, note) of the probe step for ``protocol``.
 
-    A protocol this version cannot build falls back to GLM-4.1V's pc layout: the
-    server-side checks still mean something; parsing is then skipped.
+    A protocol not available in this version falls back to GLM-4.1V's pc layout:
+    the server-side checks still mean something; parsing is then skipped.
     """
     url = data_url(encode_image(probe_screen(), "png"), "image/png")
-    adapter = _adapter(protocol)
-    note = ""
-    if adapter is None:
-        from ..protocols.glm41v_pc import Glm41vPcProtocol
-
-        note = f"the {protocol} protocol is not available here; probed with glm41v-pc's layout"
-        fallback = Glm41vPcProtocol()
-        request = fallback.build_request(PROBE_TASK, url, [], [])  # type: ignore[call-arg,arg-type,unused-ignore]
-        return None, request.messages, {}, note
-    request = _request(adapter, url)
-    return adapter, request.messages, dict(getattr(request, "extra_body", {}) or {}), note
-
-
-def _adapter(protocol: str) -> Any | None:
+    step = StepInput(task=PROBE_TASK, image_url=url,
+                     screenshot=Size(width=PROBE_SIZE[0], height=PROBE_SIZE[1]))
     try:
-        from ..protocols import registry  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        registry = None
-    if registry is not None:
-        try:
-            return registry.make_protocol(protocol)
-        except GuiAgentError:
-            return None
-    if protocol == "glm41v-pc":
-        from ..protocols.glm41v_pc import Glm41vPcProtocol
-
-        return Glm41vPcProtocol()
-    return None
-
-
-def _request(adapter: Any, url: str) -> Any:
-    try:
-        from ..geometry import Size
-        from ..protocols.base import StepInput  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        return adapter.build_request(PROBE_TASK, url, [], [])
-    return adapter.build_request(StepInput(task=PROBE_TASK, image_url=url, screenshot=Size(
-        width=PROBE_SIZE[0], height=PROBE_SIZE[1])))
+        adapter: Any | None = make_protocol(protocol)
+        note = ""
+    except ConfigError:
+        adapter, note = None, (f"the {protocol} protocol is not available in this version; "
+                               f"probed with {DEFAULT_PROTOCOL}'s request layout")
+    request = (adapter or make_protocol(DEFAULT_PROTOCOL)).build_request(step)
+    return adapter, request.messages, dict(request.extra_body), note
 
 
 def probe_step(diag: Diagnosis, base_url: str, api_key: str, timeout: float, max_tokens: int,

@@ -10,10 +10,9 @@ against them. The names are the protocol registry's (guiagent/protocols).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-DEFAULT_FAMILY = "glm41v-pc"
+from ..protocols.registry import protocol_for_model
 
 
 @dataclass(frozen=True)
@@ -23,8 +22,6 @@ class ServingFacts:
     name: str
     #: Model ids this family is served as (the first is the example in docs).
     models: tuple[str, ...]
-    #: Regular expression on the served model name that picks this family.
-    pattern: str
     #: Images one request of the protocol may carry (current screenshot + history).
     images: int
     #: Context length to serve with (tokens).
@@ -47,21 +44,21 @@ class ServingFacts:
 _GLM_BOX = ("<|begin_of_box|>", "<|end_of_box|>")
 
 FAMILIES: dict[str, ServingFacts] = {f.name: f for f in (
-    ServingFacts("glm41v-pc", ("zai-org/GLM-4.1V-9B-Thinking",), r"glm-?4\.1v", images=5,
+    ServingFacts("glm41v-pc", ("zai-org/GLM-4.1V-9B-Thinking",), images=5,
                  max_model_len=32768, special_tokens=_GLM_BOX, step_tokens=9000),
-    ServingFacts("glm41v-web", ("zai-org/GLM-4.1V-9B-Thinking",), r"(?!)", images=1,
+    ServingFacts("glm41v-web", ("zai-org/GLM-4.1V-9B-Thinking",), images=1,
                  max_model_len=32768, step_tokens=4000),
     ServingFacts("glm45v", ("zai-org/GLM-4.5V", "zai-org/GLM-4.6V", "zai-org/GLM-4.6V-Flash"),
-                 r"glm-?4\.[56]v", images=5, max_model_len=65536, reasoning_parser="glm45",
+                 images=5, max_model_len=65536, reasoning_parser="glm45",
                  tool_parser="glm45", thinking_in_reasoning_field=True, special_tokens=_GLM_BOX,
                  step_tokens=9000),
-    ServingFacts("ui-tars", ("ByteDance-Seed/UI-TARS-1.5-7B",), r"ui-?tars", images=5,
+    ServingFacts("ui-tars", ("ByteDance-Seed/UI-TARS-1.5-7B",), images=5,
                  max_model_len=32768, step_tokens=9000),
-    ServingFacts("qwen25vl", ("Qwen/Qwen2.5-VL-7B-Instruct",), r"qwen2\.5-?vl", images=5,
+    ServingFacts("qwen25vl", ("Qwen/Qwen2.5-VL-7B-Instruct",), images=5,
                  max_model_len=65536, video_off=True, step_tokens=6000),
-    ServingFacts("qwen3vl", ("Qwen/Qwen3-VL-8B-Instruct",), r"qwen3-?vl", images=5,
+    ServingFacts("qwen3vl", ("Qwen/Qwen3-VL-8B-Instruct",), images=5,
                  max_model_len=65536, video_off=True, step_tokens=8000),
-    ServingFacts("json", (), r"(?!)", images=1, max_model_len=None, step_tokens=3000),
+    ServingFacts("json", (), images=1, max_model_len=None, step_tokens=3000),
 )}
 
 
@@ -74,9 +71,5 @@ def facts_for(name: str) -> ServingFacts:
 
 
 def family_for_model(model: str) -> str:
-    """The protocol name a served model name implies (GLM-4.1V's pc protocol when unsure)."""
-    name = model.lower()
-    for facts in FAMILIES.values():
-        if re.search(facts.pattern, name):
-            return facts.name
-    return DEFAULT_FAMILY
+    """The protocol name a served model name implies (the registry's choice)."""
+    return protocol_for_model(model)
