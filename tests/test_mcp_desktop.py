@@ -38,18 +38,36 @@ def test_desktop_session_clicks_and_types(tmp_path):
                 y = (text_box[1] + text_box[3] / 2) / 0.72
                 await c.call_tool("click", {"x": x, "y": y})
                 typed = await c.call_tool("type", {"text": "mcp grüßt"})
+                marks["pointer"] = probe.mark()
+                pixels = {"x": TARGET[0], "y": TARGET[1], "pixels": True}
+                others = [await c.call_tool("right_click", pixels),
+                          await c.call_tool("double_click", pixels),
+                          await c.call_tool("scroll", {"x": 700, "y": 700, "direction": "down",
+                                                       "amount": 3}),
+                          await c.call_tool("drag", {"x": 100, "y": 300, "to_x": 300, "to_y": 600})]
+                assert not any(r.is_error for r in others), [r.content[0].text for r in others]
                 return (Image.open(io.BytesIO(base64.b64decode(image.data))),
                         hit.content[0].text, typed.content[0].text)
 
-        mark = probe.mark()
+        marks = {"start": probe.mark()}
         image, hit, typed = asyncio.run(session())
-        events = probe.events(mark)
+        events = probe.events(marks["start"])
         presses = [(e["x"], e["y"]) for e in events if e["event"] == "press" and e["button"] == 1]
         text = probe.wait_for(lambda ev: any(e["event"] == "text" and "grüßt" in e["text"]
-                                             for e in ev), since=mark)
+                                             for e in ev), since=marks["start"])
+        pointer = probe.wait_for(lambda ev: any(e["event"] == "release" and (e["x"], e["y"]) ==
+                                                (384, 432) for e in ev), since=marks["pointer"])
     assert image.size == (1280, 720)
     assert presses and presses[0] == TARGET, (hit, events)
     assert any(e["event"] == "text" and e["text"].endswith("mcp grüßt") for e in text), (typed, text)
+    # right click (button 3), double click (two presses), three wheel clicks down (button 5)
+    # at (700, 700) of 1000 = (896, 504) px, a drag from (128, 216) px to (384, 432) px.
+    pressed = [(e["button"], e["x"], e["y"]) for e in pointer if e["event"] == "press"]
+    assert pressed == [(3, *TARGET), (1, *TARGET), (1, *TARGET), *[(5, 896, 504)] * 3,
+                       (1, 128, 216)], pointer
+    assert len([e for e in pointer if e["event"] == "motion"]) >= 5
     (folder,) = (tmp_path / "runs").iterdir()
     record, steps = read_run(folder)
-    assert record.driver["name"] == "desktop" and [s.actor for s in steps] == ["tool"] * 3
+    assert record.driver["name"] == "desktop" and [s.actor for s in steps] == ["tool"] * 7
+    assert [s.action.action for s in steps][3:] == ["right_click", "left_double_click", "scroll",
+                                                     "left_drag"]
