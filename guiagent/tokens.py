@@ -167,7 +167,7 @@ def image_sizes(messages: list[dict[str, Any]]) -> list[tuple[int, int]]:
     return sizes
 
 
-@functools.lru_cache(maxsize=32)
+@functools.lru_cache(maxsize=8)  # the current screenshot and four history thumbnails
 def data_url_size(url: str) -> tuple[int, int] | None:
     """The pixel size of a ``data:`` image URL (None when it is not a readable image)."""
     header, _, b64 = url.partition(",")
