@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
-from ui_site import HELLO_CENTER, VIEWPORT, ShopSite, shop_model
+from ui_site import HELLO_CENTER, NAME_CENTER, VIEWPORT, ShopSite, shop_model
 
 from guiagent.runlog import read_run
 from guiagent.testing.model_server import GlmModelServer
@@ -93,6 +93,14 @@ def test_run_started_watched_paused_approved_and_taken_over(tmp_path, shop, ui_p
         human = page.locator("#steps li[data-actor=human]")
         expect(human).to_have_count(1)
         expect(human.locator("code")).to_contain_text("left_click")
+        # Typing on the focused screenshot types; Enter goes as a key (after the text).
+        page.mouse.click(box["x"] + NAME_CENTER[0] / VIEWPORT[0] * box["width"],
+                         box["y"] + NAME_CENTER[1] / VIEWPORT[1] * box["height"])
+        expect(human).to_have_count(2)
+        page.keyboard.type("Ada")
+        page.keyboard.press("Enter")
+        assert shop.wait_for("name:Ada"), shop.seen
+        expect(human).to_have_count(4)
         assert len(model.requests) == asked  # the model was not asked while the person acted
 
         page.click("#give-back")
@@ -104,7 +112,8 @@ def test_run_started_watched_paused_approved_and_taken_over(tmp_path, shop, ui_p
         record, steps = read_run(tmp_path / "runs" / run_id)
         assert record.outcome == "done"
         humans = [s for s in steps if s.actor == "human"]
-        assert len(humans) == 1 and humans[0].action is not None
+        assert [s.call for s in humans[2:]] == ["type(content='Ada')", "key(keys='enter')"]
+        assert humans[0].action is not None
         assert humans[0].action.action == "left_click" and humans[0].executed
         point = humans[0].executed[0].surface
         assert abs(point.x - HELLO_CENTER[0]) < 8 and abs(point.y - HELLO_CENTER[1]) < 8
@@ -223,3 +232,34 @@ def test_cli_run_live_serves_the_run(tmp_path, shop, ui_page):
     record, steps = read_run(out)
     assert record.outcome == "done" and steps[0].extra["guard"]["confirmed"] is True
     assert Path(out / "report.html").is_file()
+
+
+def test_cli_ui_serves_and_stops_on_ctrl_c(tmp_path):
+    import signal
+
+    from conftest import interruptible
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "guiagent.cli.main", "ui", "--port", "0", "--runs", str(tmp_path)],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "COLUMNS": "300"}, preexec_fn=interruptible)
+    try:
+        assert proc.stderr is not None
+        url = None
+        for line in proc.stderr:
+            found = re.search(r"live UI: http://127\.0\.0\.1:(\d+)/$", line.strip())
+            if found:
+                url = found
+                break
+        assert url is not None
+        port = int(url.group(1))
+        answer = _get("127.0.0.1", port, "/api/runs")
+        assert answer.status == 200 and str(tmp_path) in answer.body.decode()
+        assert b"Start a run" in _get("127.0.0.1", port, "/").body
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=30) == 130  # the usual status after Ctrl-C
+        assert "Traceback" not in proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate()

@@ -134,3 +134,44 @@ def test_person_action_maps_screen_pixels_to_model_space():
         person_action(ActRequest(kind="click", version=7, x=1001, y=1), Shown())
     with pytest.raises(ConfigError, match="unknown key"):
         person_action(ActRequest(kind="key", keys="ctrl+frobnicate"), Shown())
+
+
+@pytest.mark.desktop
+def test_run_on_a_sandbox_desktop_started_through_the_api(tmp_path):
+    """The form's "sandbox desktop" choice: a fresh Xvfb with the app; the click reaches it."""
+    import http.client
+    import json
+    import sys
+
+    from guiagent.sandboxes.desktop.probe import ProbeLog
+    from guiagent.ui import UiServer
+
+    probe = ProbeLog(tmp_path / "probe.jsonl")
+
+    def respond(request):
+        if request.step > 1:
+            return glm_answer("DONE()")
+        left, top, width, height = probe.ready()["text_box"]  # the app is up before step 1
+        w, h = request.images[0].size
+        x, y = round((left + width / 2) / w * 1000), round((top + height / 2) / h * 1000)
+        return glm_answer(f"left_click(start_box='[{x},{y}]', element_info='text box')")
+
+    app = f"{sys.executable} -m guiagent.sandboxes.desktop.probe_app --log {probe.path}"
+    with GlmModelServer(respond) as model, UiServer(tmp_path / "runs") as server:
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        form = {"task": "Click the text box", "target": "desktop", "app": app,
+                "model_url": model.base_url, "viewport": "1024x768"}
+        conn.request("POST", "/api/runs", body=json.dumps(form),
+                     headers={"Origin": f"http://127.0.0.1:{server.port}", "X-Guiagent": "1",
+                              "Content-Type": "application/json"})
+        response = conn.getresponse()
+        started = json.loads(response.read())
+        conn.close()
+        assert response.status == 201, started
+        run = server.manager.get(started["id"])
+        finished = run.hub.wait_for(lambda e: e.get("type") == "finished", WAIT)
+    assert finished is not None and finished["outcome"] == "done", finished
+    assert any(e["event"] == "press" for e in probe.events()), probe.events()
+    record, steps = read_run(tmp_path / "runs" / started["id"])
+    assert record.driver["name"] == "desktop" and steps[0].executed
+    assert (tmp_path / "runs" / started["id"] / "report.html").is_file()

@@ -12,12 +12,15 @@ from guiagent.testing.model_server import ModelRequest, Reply, glm_answer
 
 VIEWPORT = (1280, 720)
 # Absolutely placed buttons: centres in CSS pixels of a 1280x720 viewport.
-ORDER_CENTER, HELLO_CENTER = (220, 130), (220, 330)
+ORDER_CENTER, HELLO_CENTER, NAME_CENTER = (220, 130), (220, 330), (220, 480)
 
 SHOP = """<!doctype html><title>Shop</title>
 <style>button { position:absolute; left:100px; width:240px; height:60px; font-size:22px; }</style>
 <button id=order style="top:100px" onclick="fetch('/seen', {method: 'POST', body: 'order'})">Place order</button>
 <button id=hello style="top:300px" onclick="fetch('/seen', {method: 'POST', body: 'hello'})">Say hello</button>
+<form style="position:absolute; left:100px; top:460px; margin:0"
+      onsubmit="fetch('/seen', {method: 'POST', body: 'name:' + this.name.value}); return false">
+  <input name=name style="width:240px; height:40px; font-size:22px; box-sizing:border-box"></form>
 """
 
 

@@ -62,6 +62,7 @@ class LiveControl(AgentHooks):
         self._screens: dict[int, tuple[bytes, str, Observation]] = {}
         self.request_stop: Any = None  # the agent's request_stop, set by whoever runs it
         self.state = "starting"
+        self._last_state: dict[str, Any] = {}
 
     # ---- commands (web server threads) ----
 
@@ -246,9 +247,11 @@ class LiveControl(AgentHooks):
                     state = "paused" if self._blocked else "pausing"
                 else:
                     state = "running"
-            self.state = state
             event = {"type": "state", "state": state, "paused": self._paused,
                      "taken": self._taken and self._blocked}
+            if event == self._last_state:  # nothing new for the page
+                return
+            self.state, self._last_state = state, event
         self.hub.publish(event)
 
 

@@ -216,9 +216,13 @@ const handlers = {
   },
 };
 
+// A person's actions are sent one after the other, so they run in the order they were made.
+let sending = Promise.resolve();
+
 function act(body) {
   $("act-error").textContent = "";
-  post(api("act"), body).catch((error) => { $("act-error").textContent = error.message; });
+  sending = sending.then(() => post(api("act"), body))
+    .catch((error) => { $("act-error").textContent = error.message; });
 }
 
 function flushTyped() {
