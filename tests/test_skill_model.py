@@ -60,8 +60,10 @@ def test_agent_step_with_a_model_server_completes_the_skill(sandbox, tmp_path):
     answers = plan_answers(sandbox.url + "/contact", REST_OF_FORM)
     with GlmModelServer(answers) as server:
         proc = skill_run(skill_file, sandbox.url + "/contact", tmp_path / "run",
-                         "--model-url", server.base_url)
+                         "--model-url", server.base_url, "--show-thinking")
     assert proc.returncode == 0, proc.stderr
+    thoughts = [line for line in proc.stderr.splitlines() if line.startswith("thinking (step ")]
+    assert len(thoughts) == len(answers)  # --show-thinking: each agent step's streamed thought
     data = sandbox.submissions("contact")[0]["data"]
     assert (data["full_name"], data["email"], data["message"], data["terms"]) == (
         "Grace Hopper", "ada@example.org", "Hello", True)

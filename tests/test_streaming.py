@@ -170,3 +170,24 @@ def test_show_thinking_prints_the_thought_as_text(tmp_path, mode):
     lines = proc.stderr.splitlines()
     thought = next(i for i, line in enumerate(lines) if line.startswith("thinking (step 1)"))
     assert lines[thought + 1].startswith("step 1 answer(content='ok')")
+
+
+def test_show_thinking_puts_a_reasks_thought_on_its_own_line(tmp_path):
+    import io
+
+    from rich.console import Console
+
+    from guiagent.cli.thinking import ThinkingPrinter
+    from guiagent.testing.faults import NO_ACTION, FaultInjector
+
+    buffer = io.StringIO()
+    printer = ThinkingPrinter(Console(file=buffer, width=400))
+    injector = FaultInjector([CLICK, DONE], ["no_action"])
+    with injector.server() as server:
+        result, _, _ = run_agent(tmp_path, server, [printer])
+    assert result.outcome == "done"
+    lines = buffer.getvalue().splitlines()
+    first_thought = NO_ACTION.split("<think>")[1].split("</think>")[0]
+    assert lines[:3] == [f"thinking (step 1): {first_thought}",
+                         f"thinking (step 1, request 2): {THOUGHT}",
+                         "thinking (step 2): It is done."]

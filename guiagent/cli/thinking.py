@@ -24,19 +24,23 @@ class ThinkingPrinter(AgentHooks):
     def __init__(self, console: Console | None = None) -> None:
         self.console = console or terminal_console()
         self._streamed = False
-        self._open = False
+        self._attempt: int | None = None  # the request being printed (attempts before it)
 
     def on_step_start(self, index: int, observation: object) -> None:
         """A new step: nothing printed for it yet."""
-        self._streamed = self._open = False
+        self._streamed, self._attempt = False, None
 
     def on_model_delta(self, step: StepRecord, kind: str, text: str) -> None:
-        """Print a piece of thinking as it arrives."""
+        """Print a piece of thinking as it arrives (a re-ask's thought on a line of its own)."""
         if kind != "thinking" or not text:
             return
-        if not self._open:
-            self.console.print(styled((f"thinking (step {step.index}): ", "dim")), end="")
-            self._open = True
+        attempt = len(step.attempts)  # finished requests of this step: this one is the next
+        if attempt != self._attempt:
+            if self._attempt is not None:
+                self.console.print()
+            again = f", request {attempt + 1}" if attempt else ""
+            self.console.print(styled((f"thinking (step {step.index}{again}): ", "dim")), end="")
+            self._attempt = attempt
         self._streamed = True
         self.console.print(styled((text, THINKING_STYLE)), end="")
 
@@ -47,7 +51,7 @@ class ThinkingPrinter(AgentHooks):
         elif step.thinking.strip():
             self.console.print(styled((f"thinking (step {step.index}): ", "dim"),
                                       (step.thinking.strip(), THINKING_STYLE)))
-        self._streamed = self._open = False
+        self._streamed, self._attempt = False, None
 
 
 def thinking_hooks(show: bool, console: Console | None = None) -> list[AgentHooks]:
