@@ -263,3 +263,43 @@ def test_cli_ui_serves_and_stops_on_ctrl_c(tmp_path):
         if proc.poll() is None:
             proc.kill()
         proc.communicate()
+
+
+def _run_folder(path: Path, task: str) -> None:
+    from guiagent.runlog import RunLog, RunRecord
+
+    RunLog(path, RunRecord(task=task)).finish("done")
+
+
+def test_past_runs_and_eval_results_are_listed_with_reports(tmp_path, ui_page):
+    from guiagent.eval.episode import EpisodeResult
+    from guiagent.eval.results import write_summary
+
+    hostile = "<img src=x onerror=\"document.title='owned'\"> book a flight"
+    _run_folder(tmp_path / "20260101-000000-aaaaaa", hostile)
+    evals = tmp_path / "evals-web"
+    _run_folder(evals / "book-0" / "run", "Book it")
+    result = EpisodeResult(task="book", repeat=0, success=True, outcome="done", run_dir="book-0/run")
+    (evals / "results.jsonl").write_text(result.model_dump_json() + "\n")
+    write_summary(evals, [result])
+    with UiServer(tmp_path) as server:
+        port = server.port
+        listing = _get("127.0.0.1", port, "/api/runs")
+        assert b"20260101-000000-aaaaaa" in listing.body and b"evals-web" in listing.body
+        report = _get("127.0.0.1", port, "/runs/20260101-000000-aaaaaa/report.html")
+        assert report.status == 200 and "sandbox" in report.headers["content-security-policy"]
+        assert b"&lt;img src=x" in report.body and b"<img src=x" not in report.body
+        assert _get("127.0.0.1", port, "/evals/evals-web/report.html").status == 200
+        assert _get("127.0.0.1", port, "/evals/evals-web/book-0/run/report.html").status == 200
+        escape = "/evals/evals-web/../20260101-000000-aaaaaa/report.html"
+        assert _get("127.0.0.1", port, escape).status == 404
+        assert _get("127.0.0.1", port, "/runs/../report.html").status == 404
+
+        ui_page.goto(server.url)
+        table = ui_page.locator("#past-runs")
+        expect(table).to_contain_text(hostile)  # shown as text
+        assert table.locator("img").count() == 0 and ui_page.title() == "guiagent"
+        expect(ui_page.locator("#evals")).to_contain_text("100%")
+        with ui_page.expect_popup() as popup:
+            ui_page.click("#evals a")
+        expect(popup.value.locator("body")).to_contain_text("book")

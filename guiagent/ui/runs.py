@@ -64,6 +64,11 @@ class LiveRun:
     started_at: float = field(default_factory=time.time)
     thread: threading.Thread | None = None
 
+    def announce(self) -> None:
+        """The first event of the run: what it is about."""
+        self.hub.publish({"type": "run", "id": self.id, "task": self.task,
+                          "started_at": self.started_at})
+
     def summary(self) -> dict[str, Any]:
         """What the run list shows."""
         return {"id": self.id, "task": self.task, "state": self.control.state,
@@ -92,6 +97,7 @@ class RunManager:
         """Show a run someone else runs (``guiagent run --live``)."""
         run = LiveRun(id=Path(run_dir).name, run_dir=Path(run_dir), task=task, control=control,
                       hub=control.hub)
+        run.announce()
         with self._lock:
             self._live[run.id] = run
         return run
@@ -119,6 +125,7 @@ class RunManager:
                               on_timeout=request.on_timeout)
         run = LiveRun(id=run_id, run_dir=self.root / run_id, task=request.task, control=control,
                       hub=hub)
+        run.announce()
         run.thread = threading.Thread(target=self._run, args=(run, request),
                                       name=f"guiagent-ui-run-{run_id}", daemon=True)
         with self._lock:

@@ -205,6 +205,7 @@ function showFinished(event) {
 }
 
 const handlers = {
+  run: (event) => { $("task").textContent = event.task; },
   state: showState, screen: showScreen, step: showStep, confirm: showConfirm,
   confirm_done: hideConfirm, finished: showFinished,
   step_start: (event) => {
@@ -290,10 +291,6 @@ function showLive(runId) {
   });
   $("key-send").addEventListener("click", () => {
     if ($("key-combo").value) act({ kind: "key", keys: $("key-combo").value });
-  });
-  fetch("/api/runs", { credentials: "same-origin" }).then((r) => r.json()).then((data) => {
-    const run = data.live.find((r) => r.id === runId);
-    if (run) $("task").textContent = run.task;
   });
   let opened = false;
   const source = new EventSource(api("events"));
