@@ -15,12 +15,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from mcp import Client, StdioServerParameters
+from mcp import Client, MCPError, StdioServerParameters
 from PIL import Image
 
 from guiagent.geometry import Size
 from guiagent.runlog import read_run
 from guiagent.testing import GlmModelServer, glm_answer
+from guiagent.testing.model_server import Reply
 
 pytestmark = pytest.mark.browser
 
@@ -58,6 +59,9 @@ def stand_in_model(boxes: dict[str, list[int]]):
         if asked:
             x1, y1, x2, y2 = boxes[asked.group(1)]
             return f"<think>I look.</think><answer><|begin_of_box|>[[{x1},{y1},{x2},{y2}]]<|end_of_box|></answer>"
+        if "Keep scrolling" in req.task:  # never ends by itself: a new point each step
+            return Reply(glm_answer(f"scroll(start_box='[500,{300 + req.step}]', direction='down', "
+                                    "step=1, element_info='')"), delay=0.3)
         if req.step == 1:
             x1, y1, x2, y2 = boxes["the Sign out button"]
             return glm_answer(f"left_click(start_box='[{(x1 + x2) // 2},{(y1 + y2) // 2}]', "
@@ -127,6 +131,14 @@ def test_tools_drive_a_real_page_through_guard_and_secrets(sandbox, tmp_path):
             seen["skill"] = (await c.call_tool("run_skill", {"name": "login", "params": {
                 "username": "demo", "password": "{{secret:PW}}", "expect": "Welcome"}})
                              ).structured_content
+            # A client that gives up on a task (its timeout cancels the call) stops the agent
+            # before its next step; the next call runs once the driver is free.
+            try:
+                await c.call_tool("run_task", {"task": "Keep scrolling", "max_steps": 100},
+                                  read_timeout_seconds=3)
+                seen["gave_up"] = "no timeout"
+            except MCPError as exc:
+                seen["gave_up"] = str(exc)
             seen["runs"] = (await c.call_tool("list_runs", {})).structured_content["result"]
         return seen
 
@@ -165,6 +177,10 @@ def test_tools_drive_a_real_page_through_guard_and_secrets(sandbox, tmp_path):
     assert (Path(task["run_folder"]) / "report.html").is_file()
 
     assert seen["skill"]["outcome"] == "done", seen["skill"]  # and the second sign-in above
+    assert "timed out" in seen["gave_up"]
+    (endless,) = [r for r in seen["runs"] if r["task"] == "Keep scrolling"]
+    assert endless["outcome"] == "interrupted" and 1 <= endless["steps"] < 100, endless
+    assert read_run(endless["run_folder"])[0].error.message.startswith("the MCP client cancelled")
     folders = {r["run_folder"]: r for r in seen["runs"]}
     sessions = [f for f, r in folders.items() if r["kind"] == "mcp"]
     assert len(sessions) == 1 and task["run_folder"] in folders

@@ -7,6 +7,7 @@ root, with its report; the session's log gets one ``tool`` step pointing at it.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Any
 
 from ..agent import Agent, AgentConfig, AgentHooks, RunResult
 from ..errors import GuiAgentError
+from ..hooks import StepControl, StopRun
 from ..runlog import ErrorInfo, StepRecord
 from .session import ToolSession, new_run_dir
 
@@ -27,6 +29,22 @@ class StepProgress(AgentHooks):
     def on_step_end(self, step: StepRecord) -> None:
         """Report the step."""
         self.report(step)
+
+
+class CancelWatch(AgentHooks):
+    """Ends a delegated agent run before its next step once the caller has given up.
+
+    The run's current step finishes (an action half done would be worse); the run
+    ends as ``interrupted`` and frees the driver for the next call.
+    """
+
+    def __init__(self) -> None:
+        self.cancelled = threading.Event()
+
+    def between_steps(self, control: StepControl) -> None:
+        """Stop the run if the caller cancelled it."""
+        if self.cancelled.is_set():
+            raise StopRun("interrupted", "the MCP client cancelled the call")
 
 
 def run_task(session: ToolSession, task: str, max_steps: int = 30, *,

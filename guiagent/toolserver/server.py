@@ -167,12 +167,15 @@ def build_server(session: ToolSession, thread: DriverThread, **server_options: A
                        max_steps: Annotated[int, Field(ge=1, le=200)] = 30) -> dict[str, Any]:
         """Hand a whole task to the GLM-4.1V agent on this screen; returns its outcome, answer
         and run folder when it ends (each step is reported as progress meanwhile)."""
-        progress = Progress(ctx, max_steps)
+        progress, watch = Progress(ctx, max_steps), delegate.CancelWatch()
         try:
-            return await call(lambda: delegate.run_task(session, task, max_steps,
-                                                        hooks=[progress.hook]))
-        finally:
-            await progress.sent()
+            result = await call(lambda: delegate.run_task(session, task, max_steps,
+                                                          hooks=[progress.hook, watch]))
+        except BaseException:  # the client cancelled (or the run failed): stop before its next step
+            watch.cancelled.set()
+            raise
+        await progress.sent()
+        return result
 
     @server.tool(annotations=ACTS)
     async def run_skill(ctx: Context,
@@ -183,11 +186,10 @@ def build_server(session: ToolSession, thread: DriverThread, **server_options: A
         """Run a stored procedure (a skill) on this screen; returns its outcome and run folder
         (each step is reported as progress meanwhile)."""
         progress = Progress(ctx, None)
-        try:
-            return await call(lambda: delegate.run_skill(session, name, params,
-                                                         hooks=[progress.hook]))
-        finally:
-            await progress.sent()
+        result = await call(lambda: delegate.run_skill(session, name, params,
+                                                       hooks=[progress.hook]))
+        await progress.sent()
+        return result
 
     @server.tool(annotations=READ_ONLY)
     async def list_runs(limit: Annotated[int, Field(ge=1, le=500)] = 20) -> list[dict[str, Any]]:
