@@ -59,9 +59,10 @@ def stand_in_model(boxes: dict[str, list[int]]):
         if asked:
             x1, y1, x2, y2 = boxes[asked.group(1)]
             return f"<think>I look.</think><answer><|begin_of_box|>[[{x1},{y1},{x2},{y2}]]<|end_of_box|></answer>"
-        if "Keep scrolling" in req.task:  # never ends by itself: a new point each step
-            return Reply(glm_answer(f"scroll(start_box='[500,{300 + req.step}]', direction='down', "
-                                    "step=1, element_info='')"), delay=0.3)
+        if "Keep scrolling" in req.task:  # never ends by itself; points 20/1000 apart: not stuck
+            y = 100 + 20 * req.step % 800
+            return Reply(glm_answer(f"scroll(start_box='[500,{y}]', direction='down', step=1, "
+                                    "element_info='')"), delay=0.3)
         if req.step == 1:
             x1, y1, x2, y2 = boxes["the Sign out button"]
             return glm_answer(f"left_click(start_box='[{(x1 + x2) // 2},{(y1 + y2) // 2}]', "
