@@ -21,7 +21,7 @@ PLACEHOLDERS = ("tools", "task", "history", "tips")
 
 _DESCRIPTION = """Operate a computer with the mouse and keyboard, seeing the screen through screenshots.
 * The screen shows a graphical interface (a desktop or a browser page); there is no terminal.
-* Some applications take a while to start or to respond: wait and look at the next screenshot before acting again.
+* Some applications take a while to start or to respond: wait for the next screenshot before acting again.
 * The screen's resolution is {width}x{height}.
 * Before moving the cursor to an element, read its position off the latest screenshot.
 * Click buttons, links and icons with the cursor tip at the centre of the element, not at its edge."""
