@@ -30,6 +30,7 @@ from .qwen_tool_call import (
     parse_tool_call,
     tool_call_arguments,
 )
+from .request_view import RequestView, assistant_turns, last_image, user_text
 
 if TYPE_CHECKING:
     from ..model import ModelReply
@@ -40,6 +41,7 @@ ACTIONS = frozenset({"key", "type", "hover", "left_click", "left_drag", "right_c
                      "middle_click", "left_double_click", "scroll", "WAIT", "DONE", "FAIL",
                      "answer"})
 _ACTION_LINE = re.compile(r"^\s*Action:\s*(.+)$", re.MULTILINE)
+_OLDER_STEP = re.compile(r"^Step \d+: ", re.MULTILINE)
 
 
 def action_summary(entry: HistoryEntry) -> str:
@@ -120,7 +122,15 @@ class Qwen3vlProtocol:
         messages.append({"role": "user", "content": current + pending})
         images.append({"role": "current", "step": step.index})
         self._pointer = last_pointer([h.answer_text for h in history])
-        return ChatRequest(messages=messages, prompt=text, images=images)
+        return ChatRequest(messages=messages, prompt=user_text(messages), images=images)
+
+    @staticmethod
+    def read_request(messages: list[dict[str, Any]]) -> RequestView:
+        """Assistant turns plus the older ``Step N:`` lines; the current screenshot last."""
+        text = user_text(messages)
+        older = text.split("Previous actions:", 1)[-1]
+        return RequestView(steps_before=assistant_turns(messages) + len(_OLDER_STEP.findall(older)),
+                           prompt=text, current_image=last_image(messages))
 
     def parse(self, content: str, reasoning: str | None = None) -> ParsedAnswer:
         """Parse one answer (coordinates in thousandths of the screenshot)."""
