@@ -63,6 +63,12 @@ def test_first_of_several_actions_and_eos():
     assert parsed.action == LeftClick(start_box={"x": 1, "y": 2})
 
 
+def test_fenced_answer_and_end_tokens():
+    parsed = parse_ui_tars("```\nThought: t\nAction: click(start_box='(1,2)')\n```<|im_end|>")
+    assert parsed.action == LeftClick(start_box={"x": 1, "y": 2})
+    assert parsed.call == "click(start_box='(1,2)')"
+
+
 def test_reflection_layout():
     parsed = parse_ui_tars("Reflection: it worked\nAction_Summary: click OK\n"
                            "Action: click(start_box='(1,2)')")

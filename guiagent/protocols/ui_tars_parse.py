@@ -63,7 +63,9 @@ def add_box_tokens(text: str) -> str:
 def parse_ui_tars(content: str, reasoning: str | None = None) -> ParsedAnswer:
     """Parse one UI-TARS answer; raise :class:`ModelResponseError` with what to fix."""
     text = re.sub(r"<think>.*?</think>", "", content or "", flags=re.DOTALL)
-    text = strip_box_tokens(text).replace("[EOS]", "").strip()
+    for token in ("[EOS]", "<|im_end|>", "<|endoftext|>"):
+        text = text.replace(token, "")
+    text = strip_box_tokens(text).strip()
     if "Action:" not in text:
         raise ModelResponseError(
             "no 'Action:' line in the answer: reply with 'Thought: ...' and then "
@@ -71,9 +73,10 @@ def parse_ui_tars(content: str, reasoning: str | None = None) -> ParsedAnswer:
     head, _, tail = text.rpartition("Action:")
     thought = " ".join(m.group(1).strip() for m in (_REFLECTION.search(head), _THOUGHT.search(head))
                        if m)
-    call = _notation(tail.strip().split(")\n\n")[0].strip())
-    if call and not call.endswith(")") and "(" in call:
-        call += ")"
+    first = re.split(r"(?<=\))\n\n", tail.strip().strip("`").strip())[0]
+    call = _notation(first.strip())
+    if ")" in call and not call.endswith(")"):  # a closing fence or end token after the call
+        call = call[:call.rfind(")") + 1]
     if not call:
         raise ModelResponseError("the 'Action:' line is empty: give one call such as "
                                  "click(start_box='(x,y)')", raw=content)
