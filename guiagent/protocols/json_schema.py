@@ -22,10 +22,9 @@ from importlib import resources
 from string import Template
 from typing import TYPE_CHECKING, Any
 
-from .base import ChatRequest, ParsedAnswer, StepInput
+from .base import ChatRequest, ParsedAnswer, RequestView, StepInput, last_image, user_text
 from .coordinates import THOUSANDTHS
 from .json_actions import action_classes, action_space_text, parse_json_answer, response_format
-from .request_view import RequestView, last_image, user_text
 
 if TYPE_CHECKING:
     from ..model import ModelReply

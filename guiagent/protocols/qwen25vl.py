@@ -19,11 +19,10 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from ..actions import Point
-from .base import ChatRequest, ParsedAnswer, StepInput
+from .base import ChatRequest, ParsedAnswer, RequestView, StepInput, last_image, user_text
 from .coordinates import SmartResizedPixels
 from .qwen_common import packaged_template, split_template, tips_text, tools_line
 from .qwen_tool_call import QWEN25_ACTIONS, last_pointer, parse_tool_call, tool_call_arguments
-from .request_view import RequestView, last_image, user_text
 
 if TYPE_CHECKING:
     from ..model import ModelReply

@@ -20,7 +20,16 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from ..actions import Point
-from .base import ChatRequest, HistoryEntry, ParsedAnswer, StepInput
+from .base import (
+    ChatRequest,
+    HistoryEntry,
+    ParsedAnswer,
+    RequestView,
+    StepInput,
+    assistant_turns,
+    last_image,
+    user_text,
+)
 from .coordinates import Normalised
 from .qwen_common import packaged_template, split_template, tips_text, tools_line
 from .qwen_tool_call import (
@@ -30,7 +39,6 @@ from .qwen_tool_call import (
     parse_tool_call,
     tool_call_arguments,
 )
-from .request_view import RequestView, assistant_turns, last_image, user_text
 
 if TYPE_CHECKING:
     from ..model import ModelReply

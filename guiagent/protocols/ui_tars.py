@@ -20,9 +20,8 @@ from importlib import resources
 from string import Template
 from typing import TYPE_CHECKING, Any
 
-from .base import ChatRequest, ParsedAnswer, StepInput
+from .base import ChatRequest, ParsedAnswer, RequestView, StepInput, assistant_turns, last_image, user_text
 from .coordinates import SmartResizedPixels
-from .request_view import RequestView, assistant_turns, last_image, user_text
 from .ui_tars_parse import add_box_tokens, parse_ui_tars
 
 if TYPE_CHECKING:

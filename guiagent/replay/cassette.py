@@ -15,7 +15,7 @@ test. Before answering, the request is checked against the recording:
   is reported (with a diff) but the recorded answer is still given.
 
 The step a request belongs to is read from the request in the recorded
-protocol's layout (its ``read_request``, :mod:`guiagent.protocols.request_view`);
+protocol's layout (its ``read_request``, see :mod:`guiagent.protocols.base`);
 families without one list earlier steps as ``step N: ...`` lines with the
 current screenshot first (the GLM-4.1V pc protocol).
 """
@@ -32,9 +32,8 @@ from PIL import Image
 
 from ..errors import CassetteMismatchError, ConfigError, ModelConnectionError, ModelError
 from ..model import DEFAULT_MODEL, ModelReply, ModelSettings
-from ..protocols.base import message_parts
+from ..protocols.base import RequestView, message_parts
 from ..protocols.registry import protocol_class
-from ..protocols.request_view import RequestView
 from ..runlog import ErrorInfo, StepRecord, read_run
 from .diff import DEFAULT_THRESHOLD, DiffResult, image_difference
 from .result import MismatchKind, ReplayMismatch

@@ -66,11 +66,18 @@ class StandIn:
     answer: Callable[[IntendedAction, Size], str]
     step_of: Callable[[ModelRequest], int]
     current_image: Callable[[ModelRequest], Image.Image]
+    #: What is wrong with a request this family's server would not serve (None: fine);
+    #: the stand-in then answers HTTP 400 with that message.
+    check: Callable[[ModelRequest], str | None] | None = None
 
 
 # protocol name -> "module:attribute" of its StandIn (imported when asked for)
 STANDINS: dict[str, str] = {
     "glm41v-pc": "guiagent.testing.standins.glm41v_pc:STANDIN",
+    "ui-tars": "guiagent.testing.standins.ui_tars:STANDIN",
+    "qwen25vl": "guiagent.testing.standins.qwen25vl:STANDIN",
+    "qwen3vl": "guiagent.testing.standins.qwen3vl:STANDIN",
+    "json": "guiagent.testing.standins.json_schema:STANDIN",
 }
 
 
@@ -93,6 +100,9 @@ def plan_responder(name: str, plan: list[IntendedAction]) -> Callable[[ModelRequ
     family = standin(name)
 
     def respond(req: ModelRequest) -> Reply:
+        problem = family.check(req) if family.check is not None else None
+        if problem:
+            return Reply(status=400, content=problem)
         step = family.step_of(req)
         intended = plan[min(max(step, 1), len(plan)) - 1]
         image = family.current_image(req)

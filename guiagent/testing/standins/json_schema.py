@@ -22,10 +22,6 @@ from . import IntendedAction, StandIn
 _STEP = re.compile(r"^step \d+: ", re.MULTILINE)
 
 
-class MissingSchemaError(AssertionError):
-    """The request did not carry the step schema as ``response_format``."""
-
-
 def action_object(action: IntendedAction) -> dict[str, Any]:
     """The action as the schema spells it (every field present)."""
     point = None
@@ -56,11 +52,16 @@ def answer(action: IntendedAction, image: Size) -> str:
                       ensure_ascii=False)
 
 
-def step_of(req: ModelRequest) -> int:
-    """Check the schema is there; the history lists one ``step N:`` line per earlier step."""
+def check(req: ModelRequest) -> str | None:
+    """A request without the step schema as ``response_format`` is refused."""
     if req.body.get("response_format") != response_format():
-        raise MissingSchemaError("the request does not carry guiagent's step schema as "
-                                 f"response_format: {str(req.body.get('response_format'))[:200]}")
+        return ("the request does not carry guiagent's step schema as response_format "
+                f"(got {str(req.body.get('response_format'))[:200]})")
+    return None
+
+
+def step_of(req: ModelRequest) -> int:
+    """The history lists one ``step N:`` line per earlier step."""
     history = req.text.split("# History", 1)[-1].split("# Memory", 1)[0]
     return len(_STEP.findall(history)) + 1
 
@@ -70,4 +71,5 @@ def current_image(req: ModelRequest) -> Image.Image:
     return req.images[0]
 
 
-STANDIN = StandIn(name="json", answer=answer, step_of=step_of, current_image=current_image)
+STANDIN = StandIn(name="json", answer=answer, step_of=step_of, current_image=current_image,
+                  check=check)
