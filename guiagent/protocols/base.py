@@ -14,11 +14,7 @@ A *protocol* (one per model family: ``glm41v-pc``, ``glm45v``, ``ui-tars``,
   (:meth:`ProtocolAdapter.continuation`; None when the family cannot);
 * which actions it has (:attr:`ProtocolAdapter.actions`);
 * optionally, how to ask "where is this description?" (:attr:`ProtocolAdapter.grounding`,
-  used by skills when DOM and OCR cannot place a target);
-* optionally, how to read one of its requests back: a static method
-  ``read_request(messages) -> RequestView`` (which step, the prompt, the current
-  screenshot), which cassettes use; without it a request is read the GLM-4.1V pc
-  way (``step N:`` history lines, the current screenshot first).
+  used by skills when DOM and OCR cannot place a target).
 
 The agent, the asker, skills, replay, eval and the CLI import only this module
 and :mod:`guiagent.protocols.registry`; each family lives in its own module and
@@ -228,45 +224,3 @@ def message_parts(messages: list[dict[str, Any]], *, roles: tuple[str, ...] | No
                 mimes.append(header.removeprefix("data:").split(";")[0])
                 images.append(Image.open(io.BytesIO(base64.b64decode(b64))).convert("RGB"))
     return texts, images, mimes
-
-
-@dataclass
-class RequestView:
-    """What a cassette needs to know about one request."""
-
-    steps_before: int
-    prompt: str
-    current_image: Image.Image | None
-
-
-def user_text(messages: list[dict[str, Any]]) -> str:
-    """The text parts of the user messages, in order, joined by newlines (no image decoding)."""
-    texts: list[str] = []
-    for message in messages:
-        if message.get("role", "user") != "user":
-            continue
-        content = message.get("content")
-        if isinstance(content, str):
-            texts.append(content)
-            continue
-        texts += [p["text"] for p in content or [] if p.get("type") == "text"]
-    return "\n".join(texts)
-
-
-def assistant_turns(messages: list[dict[str, Any]]) -> int:
-    """How many assistant messages the request replays."""
-    return sum(1 for m in messages if m.get("role") == "assistant")
-
-
-def last_image(messages: list[dict[str, Any]]) -> Image.Image | None:
-    """The last ``data:`` image of the user messages, decoded."""
-    for message in reversed(messages):
-        if message.get("role", "user") != "user" or isinstance(message.get("content"), str):
-            continue
-        for part in reversed(message.get("content") or []):
-            if part.get("type") != "image_url":
-                continue
-            header, _, b64 = part["image_url"]["url"].partition(",")
-            if header.startswith("data:"):
-                return Image.open(io.BytesIO(base64.b64decode(b64))).convert("RGB")
-    return None

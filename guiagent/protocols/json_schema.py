@@ -17,19 +17,17 @@ left in ``content`` as ``<think>...</think>`` is read as thinking anyway.
 from __future__ import annotations
 
 import json
-import re
 from importlib import resources
 from string import Template
 from typing import TYPE_CHECKING, Any
 
-from .base import ChatRequest, ParsedAnswer, RequestView, StepInput, last_image, user_text
+from .base import ChatRequest, ParsedAnswer, StepInput
 from .coordinates import THOUSANDTHS
 from .json_actions import action_classes, action_space_text, parse_json_answer, response_format
 
 if TYPE_CHECKING:
     from ..model import ModelReply
 
-_STEP_LINE = re.compile(r"^step \d+: ", re.MULTILINE)
 PLACEHOLDERS = ("action_space", "task", "history", "memory", "tips")
 
 
@@ -94,14 +92,6 @@ class JsonSchemaProtocol:
         return ChatRequest(messages=[{"role": "user", "content": content}], prompt=text,
                            images=[{"role": "current", "step": step.index}],
                            extra_body={"response_format": fmt})
-
-    @staticmethod
-    def read_request(messages: list[dict[str, Any]]) -> RequestView:
-        """One ``step N:`` history line per earlier step; one image."""
-        text = user_text(messages)
-        history = text.split("# History", 1)[-1].split("# Memory", 1)[0]
-        return RequestView(steps_before=len(_STEP_LINE.findall(history)), prompt=text,
-                           current_image=last_image(messages))
 
     def parse(self, content: str, reasoning: str | None = None) -> ParsedAnswer:
         """Read the JSON object (see :mod:`guiagent.protocols.json_actions`)."""

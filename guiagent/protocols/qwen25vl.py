@@ -15,11 +15,10 @@ Facts followed (docs/protocols.md, "qwen25vl"; the Qwen2.5-VL cookbooks):
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
 from ..actions import Point
-from .base import ChatRequest, ParsedAnswer, RequestView, StepInput, last_image, user_text
+from .base import ChatRequest, ParsedAnswer, StepInput
 from .coordinates import SmartResizedPixels
 from .qwen_common import packaged_template, split_template, tips_text, tools_line
 from .qwen_tool_call import QWEN25_ACTIONS, last_pointer, parse_tool_call, tool_call_arguments
@@ -29,7 +28,6 @@ if TYPE_CHECKING:
 
 #: Qwen2.5-VL's processor (qwen-vl-utils): factor 28, 4..16384 blocks of 28x28.
 COORDINATES = SmartResizedPixels(factor=28, min_pixels=4 * 28 * 28, max_pixels=16384 * 28 * 28)
-_PROGRESS_STEP = re.compile(r"Step \d+: ")
 ACTIONS = frozenset({"key", "type", "hover", "left_click", "left_drag", "right_click",
                      "middle_click", "left_double_click", "scroll", "WAIT", "DONE", "FAIL"})
 
@@ -90,14 +88,6 @@ class Qwen25vlProtocol:
         return ChatRequest(messages=[{"role": "system", "content": system},
                                      {"role": "user", "content": content}],
                            prompt=text, images=[{"role": "current", "step": step.index}])
-
-    @staticmethod
-    def read_request(messages: list[dict[str, Any]]) -> RequestView:
-        """The task progress has one ``Step N:`` entry per earlier step; one image."""
-        text = user_text(messages)
-        progress = text.split("Task progress", 1)[-1]
-        return RequestView(steps_before=len(_PROGRESS_STEP.findall(progress)), prompt=text,
-                           current_image=last_image(messages))
 
     def parse(self, content: str, reasoning: str | None = None) -> ParsedAnswer:
         """Parse one answer; drags start at the pointer the history left."""

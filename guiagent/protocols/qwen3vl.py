@@ -20,16 +20,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from ..actions import Point
-from .base import (
-    ChatRequest,
-    HistoryEntry,
-    ParsedAnswer,
-    RequestView,
-    StepInput,
-    assistant_turns,
-    last_image,
-    user_text,
-)
+from .base import ChatRequest, HistoryEntry, ParsedAnswer, StepInput
 from .coordinates import Normalised
 from .qwen_common import packaged_template, split_template, tips_text, tools_line
 from .qwen_tool_call import (
@@ -49,7 +40,6 @@ ACTIONS = frozenset({"key", "type", "hover", "left_click", "left_drag", "right_c
                      "middle_click", "left_double_click", "scroll", "WAIT", "DONE", "FAIL",
                      "answer"})
 _ACTION_LINE = re.compile(r"^\s*Action:\s*(.+)$", re.MULTILINE)
-_OLDER_STEP = re.compile(r"^Step \d+: ", re.MULTILINE)
 
 
 def action_summary(entry: HistoryEntry) -> str:
@@ -126,19 +116,10 @@ class Qwen3vlProtocol:
                           f"{step.correction} Reply again: Thought, Action, then one "
                           "<tool_call> block.")
             pending.append({"type": "text", "text": correction})
-            text += "\n\n" + correction
         messages.append({"role": "user", "content": current + pending})
         images.append({"role": "current", "step": step.index})
         self._pointer = last_pointer([h.answer_text for h in history])
-        return ChatRequest(messages=messages, prompt=user_text(messages), images=images)
-
-    @staticmethod
-    def read_request(messages: list[dict[str, Any]]) -> RequestView:
-        """Assistant turns plus the older ``Step N:`` lines; the current screenshot last."""
-        text = user_text(messages)
-        older = text.split("Previous actions:", 1)[-1]
-        return RequestView(steps_before=assistant_turns(messages) + len(_OLDER_STEP.findall(older)),
-                           prompt=text, current_image=last_image(messages))
+        return ChatRequest(messages=messages, prompt=text, images=images)
 
     def parse(self, content: str, reasoning: str | None = None) -> ParsedAnswer:
         """Parse one answer (coordinates in thousandths of the screenshot)."""

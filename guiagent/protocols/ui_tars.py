@@ -20,7 +20,7 @@ from importlib import resources
 from string import Template
 from typing import TYPE_CHECKING, Any
 
-from .base import ChatRequest, ParsedAnswer, RequestView, StepInput, assistant_turns, last_image, user_text
+from .base import ChatRequest, ParsedAnswer, StepInput
 from .coordinates import SmartResizedPixels
 from .ui_tars_parse import add_box_tokens, parse_ui_tars
 
@@ -107,13 +107,7 @@ class UiTarsProtocol:
                 "Reply again with a Thought: line and one Action: from the action space.")})
         messages.append({"role": "user", "content": current})
         images.append({"role": "current", "step": step.index})
-        return ChatRequest(messages=messages, prompt=user_text(messages), images=images)
-
-    @staticmethod
-    def read_request(messages: list[dict[str, Any]]) -> RequestView:
-        """One assistant turn per earlier step; the current screenshot last."""
-        return RequestView(steps_before=assistant_turns(messages), prompt=user_text(messages),
-                           current_image=last_image(messages))
+        return ChatRequest(messages=messages, prompt=prompt, images=images)
 
     def parse(self, content: str, reasoning: str | None = None) -> ParsedAnswer:
         """Parse one answer (see :mod:`guiagent.protocols.ui_tars_parse`)."""

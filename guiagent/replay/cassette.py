@@ -14,26 +14,22 @@ test. Before answering, the request is checked against the recording:
   prompt of a step's last request only, so that one is compared; a difference
   is reported (with a diff) but the recorded answer is still given.
 
-The step a request belongs to is read from the request in the recorded
-protocol's layout (its ``read_request``, see :mod:`guiagent.protocols.base`);
-families without one list earlier steps as ``step N: ...`` lines with the
-current screenshot first (the GLM-4.1V pc protocol).
+The step a request belongs to is read from the prompt's history, which lists
+earlier steps as ``step N: ...`` lines (the GLM-4.1V pc protocol).
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn, TypeGuard
 
 from PIL import Image
 
-from ..errors import CassetteMismatchError, ConfigError, ModelConnectionError, ModelError
+from ..errors import CassetteMismatchError, ModelConnectionError, ModelError
 from ..model import DEFAULT_MODEL, ModelReply, ModelSettings
-from ..protocols.base import RequestView, message_parts
-from ..protocols.registry import protocol_class
+from ..protocols.base import message_parts
 from ..runlog import ErrorInfo, StepRecord, read_run
 from .diff import DEFAULT_THRESHOLD, DiffResult, image_difference
 from .result import MismatchKind, ReplayMismatch
@@ -60,22 +56,6 @@ def request_parts(messages: list[dict[str, Any]]) -> tuple[str, Image.Image | No
     """
     texts, images, _ = message_parts(messages, roles=("user",))
     return "\n".join(texts), (images[0] if images else None)
-
-
-def glm_request_view(messages: list[dict[str, Any]]) -> RequestView:
-    """The GLM-4.1V pc layout: ``step N:`` history lines, the current screenshot first."""
-    text, image = request_parts(messages)
-    return RequestView(steps_before=history_steps(text), prompt=text, current_image=image)
-
-
-def request_reader(protocol: str | None) -> Callable[[list[dict[str, Any]]], RequestView]:
-    """How to read requests of the recorded protocol (the GLM pc way when it has no reader)."""
-    try:
-        cls = protocol_class(protocol) if protocol else None
-    except ConfigError:
-        cls = None
-    reader = getattr(cls, "read_request", None)
-    return reader if callable(reader) else glm_request_view
 
 
 def prompt_diff(recorded: str, new: str) -> str:
@@ -115,12 +95,11 @@ class CassetteModelClient:
         """Recorded answers given so far, per step."""
         self.differences: dict[int, DiffResult] = {}
         self.mismatches: list[ReplayMismatch] = []
-        self._read = request_reader(self.record.protocol)
 
     def complete(self, messages: list[dict[str, Any]], **extra: Any) -> ModelReply:
         """Answer with the recorded reply for this step and re-ask, after checking the request."""
-        view = self._read(messages)
-        text, image, index = view.prompt, view.current_image, view.steps_before + 1
+        text, image = request_parts(messages)
+        index = history_steps(text) + 1
         recorded = self.steps.get(index)
         if recorded is None:
             self._refuse(index, "request_count", f"the recording has no step {index}: the new "
