@@ -99,6 +99,13 @@ def test_usage_errors_exit_2_with_a_message(tmp_path):
     assert proc.returncode == 2 and "unknown protocol 'nope'" in proc.stderr
 
 
+def test_without_the_sdk_it_says_which_extra_to_install():
+    code = ("import sys; sys.modules['mcp'] = None; sys.argv = ['guiagent', 'mcp', '--url', "
+            "'http://127.0.0.1:9/']; from guiagent.cli.main import main; main()")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "pip install 'guiagent[mcp]'" in proc.stderr, proc.stderr
+
+
 def test_pixels_map_to_thousandths_of_the_last_screenshot():
     shot = Size(width=1280, height=720)
     assert model_point(640, 180, True, shot) == Point(x=500, y=250)

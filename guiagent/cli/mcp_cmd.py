@@ -21,7 +21,7 @@ from ..redaction import strip_userinfo
 from ..runlog import Outcome
 from .protocol_options import ProtocolOption, chosen_protocol
 from .terminal import console as terminal_console
-from .terminal import styled
+from .terminal import error, styled
 
 err = terminal_console()
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -82,6 +82,13 @@ def mcp(
     run_task, run_skill, list_runs. Every action passes the action guard and the secrets
     layer and is recorded in one run folder under --runs (see docs/mcp.md).
     """
+    try:
+        from ..toolserver.server import build_server
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").partition(".")[0] != "mcp":
+            raise
+        error(err, "guiagent mcp needs the MCP SDK: pip install 'guiagent[mcp]'")
+        raise typer.Exit(2) from None
     from ..toolserver import DriverThread, SessionSettings, ToolSession
     from .desktop_apps import app_specs, desktop_display
     from .run_cmd import build_driver, setup_failed
@@ -126,8 +133,6 @@ def mcp(
     outcome: Outcome = "done"
     failure: BaseException | None = None
     try:
-        from ..toolserver.server import build_server
-
         server = build_server(session, thread, log_level="WARNING")
         err.print(styled(f"session log: {log.dir}\n{protocol_line}" + (
             f", model {model} at {strip_userinfo(model_url)}" if model_url else
