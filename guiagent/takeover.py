@@ -25,6 +25,9 @@ from .runlog import RunLog, StepRecord
 if TYPE_CHECKING:
     from .agent import Agent
 
+#: What the model is told when a person hands control back (the live UI's "Give back").
+GIVE_BACK_NOTE = ("The person gave control back to you: continue the task from the screen as "
+                  "it is now.")
 WHO = {"human": "The person supervising you took control and did this themselves",
        "tool": "A tool acting on this screen did this"}
 

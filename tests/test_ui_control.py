@@ -12,6 +12,7 @@ from guiagent.actions import Key, Type
 from guiagent.agent import Agent, AgentConfig, RunResult
 from guiagent.drivers.scripted import ScriptedDriver
 from guiagent.guard import ActionGuard, GuardPolicy
+from guiagent.hooks import AgentHooks
 from guiagent.model import ModelSettings, OpenAIChatClient
 from guiagent.runlog import read_run
 from guiagent.testing.model_server import GlmModelServer, glm_answer
@@ -23,11 +24,11 @@ WAIT = 60
 
 
 def _start(control: LiveControl, driver: ScriptedDriver, model: GlmModelServer, tmp_path,
-           policy: GuardPolicy | None = None) -> tuple[threading.Thread, dict]:
+           policy: GuardPolicy | None = None, hooks: list | None = None) -> tuple[threading.Thread, dict]:
     guard = ActionGuard(policy, confirm=control.confirm)
     agent = Agent(driver, OpenAIChatClient(ModelSettings(base_url=model.base_url, retries=0)),
                   config=AgentConfig(run_dir=tmp_path / "run", max_steps=10, handle_signals=False),
-                  hooks=[control, guard])
+                  hooks=[control, guard, *(hooks or [])])
     control.request_stop = agent.request_stop
     out: dict[str, RunResult] = {}
     thread = threading.Thread(target=lambda: out.setdefault("result", agent.run("Do it")))
@@ -175,3 +176,35 @@ def test_run_on_a_sandbox_desktop_started_through_the_api(tmp_path):
     record, steps = read_run(tmp_path / "runs" / started["id"])
     assert record.driver["name"] == "desktop" and steps[0].executed
     assert (tmp_path / "runs" / started["id"] / "report.html").is_file()
+
+
+def test_model_from_log_replay_retakes_the_persons_steps(tmp_path):
+    from guiagent.actions import LeftClick, Point
+    from guiagent.replay import replay_with_model_log
+
+    hub = EventHub()
+    control = LiveControl(hub)
+    answers = [glm_answer("left_click(start_box='[100,100]', element_info='')"),
+               glm_answer("left_click(start_box='[300,300]', element_info='')"), glm_answer("DONE()")]
+    class TakeOverAfterStepOne(AgentHooks):
+        def on_step_end(self, step):
+            if step.index == 1:
+                control.take_over()
+
+    with GlmModelServer(answers) as model:
+        thread, out = _start(control, ScriptedDriver(), model, tmp_path, hooks=[TakeOverAfterStepOne()])
+        _state(hub, "taken over")
+        control.submit(LeftClick(start_box=Point(x=500, y=500)))
+        control.submit(Type(content="hi"))
+        assert hub.wait_for(lambda e: e.get("type") == "step" and e["index"] == 3, WAIT)
+        control.resume()
+        thread.join(WAIT)
+    recorded = out["result"]
+    assert [s.actor for s in recorded.steps] == ["model", "human", "human", "model", "model"]
+
+    driver = ScriptedDriver()
+    report = replay_with_model_log(recorded.run_dir, driver, out=tmp_path / "replay")
+    assert report.reproduced, report.summary
+    assert [a.to_call() for a in driver.actions] == [s.call for s in recorded.steps[:4]]
+    _, steps = read_run(tmp_path / "replay")
+    assert [s.actor for s in steps] == ["model", "human", "human", "model", "model"]

@@ -19,9 +19,10 @@ from ..agent import Agent, AgentConfig, RunResult
 from ..drivers.base import ActionResult, Driver, Observation
 from ..errors import ActionRefusedError, CassetteMismatchError, ConfigError
 from ..guard import ActionGuard
-from ..hooks import AgentHooks, add_note
+from ..hooks import AgentHooks, StepControl, add_note
 from ..protocols.registry import DEFAULT_PROTOCOL, make_protocol
 from ..runlog import RunLog, StepRecord
+from ..takeover import GIVE_BACK_NOTE
 from .cassette import CassetteModelClient
 from .diff import DEFAULT_THRESHOLD
 from .drivers import driver_for_run
@@ -59,7 +60,8 @@ def recorded_config(steps: list[StepRecord], out: Path) -> AgentConfig:
 
 
 class RecordedSteering(AgentHooks):
-    """Refuse what the recording's hooks refused, and repeat the notes they added.
+    """Refuse what the recording's hooks refused, repeat the notes they added, and take
+    the steps a person took over for (``actor`` human, docs/ui.md) where they took them.
 
     The hooks of the recorded run (an action guard, say) are not in the log; what they
     did is. Replaying it keeps the next prompts identical to the recorded ones.
@@ -67,6 +69,25 @@ class RecordedSteering(AgentHooks):
 
     def __init__(self, steps: list[StepRecord]) -> None:
         self.steps = {s.index: s for s in steps}
+        self.taken = 0  # steps of the new run so far
+
+    def on_run_start(self, driver: object) -> None:
+        """A new run: no steps yet."""
+        self.taken = 0
+
+    def on_step_end(self, step: StepRecord) -> None:
+        """Count the step."""
+        self.taken += 1
+
+    def between_steps(self, control: StepControl) -> None:
+        """Take the steps a person (or tool) took here in the recording, through the guard;
+        tell the model control came back, as the live UI did."""
+        acted, recorded = False, self.steps.get(self.taken + 1)
+        while recorded is not None and recorded.actor != "model" and recorded.action is not None:
+            control.act(recorded.action, actor=recorded.actor)
+            acted, recorded = True, self.steps.get(self.taken + 1)
+        if acted and recorded is not None:
+            control.tell_model(GIVE_BACK_NOTE)
 
     def _notes(self, step: StepRecord) -> None:
         recorded = self.steps.get(step.index)

@@ -30,11 +30,10 @@ from ..drivers.base import ActionResult, Observation
 from ..errors import GuiAgentError
 from ..hooks import AgentHooks, StepControl, StopRun
 from ..runlog import StepRecord
+from ..takeover import GIVE_BACK_NOTE
 from .events import EventHub
 
 TimeoutPolicy = Literal["reject", "stop"]
-GIVE_BACK_NOTE = ("The person gave control back to you: continue the task from the screen as "
-                  "it is now.")
 TEXT_LIMIT = 20_000
 KEPT_SCREENS = 4
 
