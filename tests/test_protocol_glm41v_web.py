@@ -147,3 +147,10 @@ def test_continuation_as_glm41v():
     assert proto.continuation(ModelReply(content="<think>hmm", finish_reason="length")) == \
         "<think>hmm</think><answer>"
     assert proto.continuation(ModelReply(content="<think>a</think><answer>Th", finish_reason="length")) is None
+
+
+def test_element_at_a_point_is_the_smallest_box_holding_it():
+    marks = Marks([Element(0, "li", name="Row", boxes=[Box(0, 0, 500, 100)]),
+                   Element(1, "button", name="Go", boxes=[Box(10, 10, 50, 20)])])
+    assert marks.at(20, 20).index == 1 and marks.at(200, 50).index == 0
+    assert marks.at(600, 50) is None

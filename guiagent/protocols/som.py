@@ -98,6 +98,12 @@ class Marks:
                          f"(the labels go from 0 to {top})" if top >= 0 else
                          f"there is no element [{index}]: this screenshot has no labelled elements")
 
+    def at(self, x: float, y: float) -> Element | None:
+        """The smallest element whose box holds the CSS pixel (x, y); None when none does."""
+        inside = [(b.w * b.h, e.index) for e in self.elements for b in e.boxes
+                  if b.x <= x < b.x + b.w and b.y <= y < b.y + b.h]
+        return self.elements[min(inside)[1]] if inside else None
+
     def point(self, index: int, frame: ScreenFrame) -> Point:
         """Element ``index``'s centre in the model's 0-1000 space of ``frame``."""
         x, y = self.element(index).centre
