@@ -30,7 +30,14 @@ from .hooks import AgentHooks, StopRun, add_note, step_note
 from .imaging import data_url, encode_image, half_size
 from .interrupts import StopRequest, stop_on_signals
 from .model import ModelClient
-from .protocols.base import HistoryEntry, ParsedAnswer, ProtocolAdapter, StepInput
+from .protocols.base import (
+    HistoryEntry,
+    ParsedAnswer,
+    ProtocolAdapter,
+    StepInput,
+    prepare_observation,
+    prepares_observation,
+)
 from .protocols.coordinates import normalise_action
 from .protocols.registry import resolve_protocol
 from .redaction import strip_userinfo
@@ -195,6 +202,10 @@ class Agent:
         t0 = time.perf_counter()
         obs = self.driver.observe().fitted(cfg.max_image_pixels)
         timings["capture"] = time.perf_counter() - t0
+        if prepares_observation(self.protocol):  # e.g. set-of-marks drawn on the screenshot
+            t0 = time.perf_counter()
+            obs = prepare_observation(self.protocol, self.driver, obs)
+            timings["prepare"] = time.perf_counter() - t0
         for hook in self.hooks:
             hook.on_step_start(index, obs)
         t0 = time.perf_counter()
@@ -216,6 +227,7 @@ class Agent:
                 step.memory, step.action, step.call = parsed.memory, action, parsed.call
                 if not action.terminal:
                     self._execute(step, action, obs, timings)
+                    self._execute_then(step, parsed.then, obs, timings)
             return step, parsed, obs, image_url
         finally:
             self._page_events(step, log)
@@ -245,6 +257,25 @@ class Agent:
         step.executed, step.result = result.points, result.detail or "ok"
         for hook in self.hooks:
             hook.after_action(step, result)
+
+    def _execute_then(self, step: StepRecord, actions: list[Action], obs: Observation,
+                      timings: dict[str, float]) -> None:
+        """Run the actions the family performs after the step's action (ParsedAnswer.then)."""
+        if not actions:
+            return
+        step.extra["then"] = [a.model_dump(mode="json") for a in actions]
+        points, spent = list(step.executed), timings.get("execute", 0.0)
+        results = [step.result]
+        for action in actions:
+            if step.error is not None:
+                break
+            self._execute(step, action, obs, timings)
+            points += step.executed
+            spent += timings["execute"]
+            results.append(step.result)
+        step.executed, timings["execute"] = points, spent
+        if step.error is None:
+            step.result = "; ".join(r for r in results if r)
 
     def _page_events(self, step: StepRecord, log: RunLog) -> None:
         """Record what the page did (dialogs, files, tabs) and tell the model in its next prompt."""

@@ -6,15 +6,19 @@ import sys
 
 import pytest
 from contact_plan import CONTACT_PLAN, CONTACT_TASK, assert_contact_row
+from PIL import Image
 
 from guiagent import Agent, AgentConfig, ModelSettings, OpenAIChatClient, PlaywrightDriver
 from guiagent.geometry import Size
 from guiagent.protocols.registry import available_protocols
+from guiagent.replay.diff import image_difference
 from guiagent.runlog import read_run
 from guiagent.testing import GlmModelServer, plan_intentions, standin, standin_server
 from guiagent.testing.standins import STANDINS
 
 pytestmark = pytest.mark.browser
+
+FINISHED = {"glm41v-web": "answered"}
 
 
 @pytest.fixture(scope="module")
@@ -39,14 +43,15 @@ def test_agent_fills_contact_form(protocol, sandbox, contact_plan, tmp_path):
         with driver:
             result = agent.run(CONTACT_TASK)
             assert "Thank you" in driver.page.inner_text("body")
-    assert result.outcome == "done", result.error
+    finished = FINISHED.get(protocol, "done")  # the web protocol ends with ANSWER
+    assert result.outcome == finished, result.error
     rows = sandbox.submissions("contact")
     assert len(rows) == 1
     assert_contact_row(rows[0])
 
     # The log holds every step, the model's point and the executed pixel point.
     record, steps = read_run(result.run_dir)
-    assert record.outcome == "done" and record.totals.steps == len(contact_plan)
+    assert record.outcome == finished and record.totals.steps == len(contact_plan)
     assert record.protocol == protocol
     click = steps[0]
     assert click.action.action == "left_click"
@@ -56,6 +61,24 @@ def test_agent_fills_contact_form(protocol, sandbox, contact_plan, tmp_path):
     assert abs(p.surface.x - contact_plan[0].at[0] * 1280) <= 1.5  # where the field is
     assert (result.run_dir / click.screenshot).stat().st_size > 1000
 
+    if protocol == "glm45v":
+        # History screenshots at half size at their steps, the current one last, full size.
+        first, later = server.requests[0], server.requests[5]
+        assert [im.size for im in first.images] == [(1280, 720)]
+        assert [im.size for im in later.images] == [(640, 360)] * 4 + [(1280, 720)]
+        assert later.text.count("Screenshot:(Omitted in context.)") == 1
+        assert later.body["skip_special_tokens"] is False
+        assert "chat_template_kwargs" not in later.body  # thinking: the server's default
+    if protocol == "glm41v-web":
+        # One marked screenshot per request, the element list, and the log keeps that image.
+        later = server.requests[3]
+        assert [im.size for im in later.images] == [(1280, 720)]
+        assert '<input> "Email address";' in later.text and "1.Thought:" in later.text
+        with Image.open(result.run_dir / steps[3].screenshot) as logged:
+            assert image_difference(logged.convert("RGB"), later.images[0]).score == 0
+        typed = next(s for s in steps if s.extra.get("then"))
+        assert [a["action"] for a in typed.extra["then"]] == ["key", "key", "type", "key"]
+        assert typed.call == "Type [5]; [Ada Lovelace]" and typed.result.endswith("pressed enter")
     if protocol == "glm41v-pc":
         # The request layout: current image full size first, then at most four half-size
         # previous ones, and the task in the text.

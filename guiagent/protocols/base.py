@@ -34,6 +34,7 @@ from ..actions import Action
 from ..geometry import Size
 
 if TYPE_CHECKING:
+    from ..drivers.base import Observation
     from ..model import ModelReply
     from .coordinates import CoordinateConvention
 
@@ -58,6 +59,11 @@ class ParsedAnswer:
     thinking: str = ""
     answer_text: str = ""
     memory: Any = field(default_factory=list)
+    #: Actions the family's interface performs right after ``action``, in the same step
+    #: (GLM web's ``Type [N]; [text]``: select all, Backspace, the text, Enter). Each runs
+    #: through the hooks and the driver like ``action``; the step stops at the first one
+    #: refused or failed. The log keeps them in ``StepRecord.extra["then"]``.
+    then: list[Action] = field(default_factory=list)
 
 
 @dataclass
@@ -224,3 +230,21 @@ def message_parts(messages: list[dict[str, Any]], *, roles: tuple[str, ...] | No
                 mimes.append(header.removeprefix("data:").split(";")[0])
                 images.append(Image.open(io.BytesIO(base64.b64decode(b64))).convert("RGB"))
     return texts, images, mimes
+
+
+def prepares_observation(protocol: Any) -> bool:
+    """True when ``protocol`` changes the observation before the model sees it."""
+    return callable(getattr(protocol, "prepare_observation", None))
+
+
+def prepare_observation(protocol: Any, driver: Any, observation: Observation) -> Observation:
+    """The observation the model gets: what it shows, and what the log keeps.
+
+    A family whose prompt needs more than the screenshot (GLM web's set-of-marks
+    numbers the page's elements and draws them on it) has an optional method
+    ``prepare_observation(driver, observation) -> Observation``; it runs once per
+    step, before the screenshot is encoded, and may raise ConfigError for a
+    driver it cannot use. Other families get the observation unchanged.
+    """
+    prepare = getattr(protocol, "prepare_observation", None)
+    return observation if prepare is None else prepare(driver, observation)

@@ -22,7 +22,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from ..drivers.base import Driver, Observation
+from ..actions import action_from_json
+from ..drivers.base import ActionResult, Driver, Observation
 from ..errors import (
     ActionRefusedError,
     ConfigError,
@@ -179,6 +180,12 @@ class ActionReplayer:
         t0 = time.perf_counter()
         try:
             result = self.driver.act(recorded.action, obs.frame)
+            result = self._then(recorded, step, obs, result)
+        except ActionRefusedError as exc:  # one of the actions that follow the step's action
+            step.result, step.error = "refused", ErrorInfo.of(exc)
+            self.report.mismatches.append(ReplayMismatch(
+                step=recorded.index, kind="refused", detail=f"the action policy refused: {exc}"))
+            return True, "error", exc
         except InputNotTakenError as exc:
             # Nothing was entered. If the recording saw the same, its run went on; so does this.
             step.error, step.result = ErrorInfo.of(exc), "not taken"
@@ -211,6 +218,23 @@ class ActionReplayer:
                        "but succeeded now"))
             return True, outcome, error
         return False, outcome, error
+
+    def _then(self, recorded: StepRecord, step: StepRecord, obs: Observation,
+              first: ActionResult) -> ActionResult:
+        """Run the actions the family's interface performed after the step's action.
+
+        A protocol may turn one answer into several actions (GLM web's ``Type [N]``:
+        click, select all, Backspace, the text, Enter); the log keeps the rest in
+        ``extra.then``. Each passes the guard; the points of all are kept.
+        """
+        points, details = list(first.points), [first.detail]
+        for data in recorded.extra.get("then") or []:
+            action = action_from_json(data)
+            self.guard.before_action(step, action, obs)
+            result = self.driver.act(action, obs.frame)
+            points += result.points
+            details.append(result.detail)
+        return ActionResult(points=points, detail="; ".join(d for d in details if d))
 
     def _observe_matching(self, recorded: StepRecord) -> tuple[Observation, DiffResult | None]:
         """Capture; while the screen differs, let it settle and capture again a few times."""

@@ -19,9 +19,18 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from ..actions import Key, LeftClick, LeftDoubleClick, Point, Type
+from ..errors import DriverError
 from ..geometry import ScreenFrame, Size
+from ..protocols.som import read_marks
 from .standins import IntendedAction
 from .standins.glm41v_pc import answer as glm41v_answer
+
+_FOCUSED_CENTRE = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return null;
+  const r = el.getBoundingClientRect();
+  return [r.left + r.width / 2, r.top + r.height / 2];
+}"""
 
 
 @dataclass(frozen=True)
@@ -88,6 +97,21 @@ def plan_intentions(url: str, plan: list[PlanStep], viewport: str = "1280x720",
             return ((box["x"] + box["width"] / 2) / size.width,
                     (box["y"] + box["height"] / 2) / size.height)
 
+        def element(where: tuple[float, float] | None) -> int | None:
+            """The set-of-marks number of the element at ``where`` (the focused one if None)."""
+            if where is None:
+                focused = driver.page.evaluate(_FOCUSED_CENTRE)
+                if focused is None:
+                    return None
+                x, y = focused
+            else:
+                x, y = where[0] * size.width, where[1] * size.height
+            try:
+                found = read_marks(driver.page).at(x, y)
+            except DriverError:  # only stand-ins that name elements need it; they will say so
+                return None
+            return found.index if found is not None else None
+
         def click(where: tuple[float, float], double: bool = False) -> None:
             # Where the GLM answer's rounded thousandths land, as before.
             point = Point(x=round(where[0] * 1000), y=round(where[1] * 1000))
@@ -101,21 +125,23 @@ def plan_intentions(url: str, plan: list[PlanStep], viewport: str = "1280x720",
                 out.append(IntendedAction("double_click" if step.double else "click", where,
                                           info=step.info,
                                           say=f"I click {step.info or step.selector}.",
-                                          memory=memory))
+                                          memory=memory, element=element(where)))
                 click(where, step.double)
             elif isinstance(step, Choose):
                 where = at(step.selector)
                 out.append(IntendedAction("click", where, info="dropdown",
-                                          say="I open the dropdown.", memory=memory))
+                                          say="I open the dropdown.", memory=memory,
+                                          element=element(where)))
                 click(where)
                 option = f"[data-guiagent-select-list] [role=option]:text-is({step.option!r})"
                 where = at(option)
                 out.append(IntendedAction("click", where, info=step.option,
-                                          say=f"I choose {step.option}.", memory=memory))
+                                          say=f"I choose {step.option}.", memory=memory,
+                                          element=element(where)))
                 click(where)
             elif isinstance(step, TypeText):
                 out.append(IntendedAction("type", text=step.text, say="I type the value.",
-                                          memory=memory))
+                                          memory=memory, element=element(None)))
                 driver.act(Type(content=step.text), frame)
             elif isinstance(step, PressKeys):
                 out.append(IntendedAction("key", keys=step.keys, memory=memory))

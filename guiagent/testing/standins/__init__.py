@@ -50,6 +50,9 @@ class IntendedAction:
     info: str = ""  # what the target is, in words (element_info)
     say: str = ""  # the explanation before the action
     memory: list[Any] = field(default_factory=list)
+    #: The target's set-of-marks number on the planning page (the element clicked, or the
+    #: one focused for ``type``), for families that name elements instead of points.
+    element: int | None = None
 
     def thousandths(self) -> XY:
         """The target in thousandths of the screenshot (guiagent's internal space)."""
@@ -74,6 +77,8 @@ class StandIn:
 # protocol name -> "module:attribute" of its StandIn (imported when asked for)
 STANDINS: dict[str, str] = {
     "glm41v-pc": "guiagent.testing.standins.glm41v_pc:STANDIN",
+    "glm45v": "guiagent.testing.standins.glm45v:STANDIN",
+    "glm41v-web": "guiagent.testing.standins.glm41v_web:STANDIN",
     "ui-tars": "guiagent.testing.standins.ui_tars:STANDIN",
     "qwen25vl": "guiagent.testing.standins.qwen25vl:STANDIN",
     "qwen3vl": "guiagent.testing.standins.qwen3vl:STANDIN",
