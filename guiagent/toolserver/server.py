@@ -37,7 +37,8 @@ INSTRUCTIONS = (
     "then click, type, press keys, scroll or drag at points of that screenshot. Points are "
     "thousandths of the screenshot's width and height (0-1000, as GLM-4.1V gives them), or "
     "its pixels with pixels=true. Type {{secret:NAME}} to enter a secret the server holds. "
-    "run_task hands a whole task to the GLM-4.1V agent; run_skill runs a stored procedure. "
+    "run_task hands a whole task to guiagent's agent (the server's model, GLM-4.1V by "
+    "default); run_skill runs a stored procedure. "
     "Every call is checked by the server's action policy and recorded in a run folder."
 )
 X = Annotated[float, Field(description="Horizontal position: 0-1000 of the last screenshot's width "
@@ -165,8 +166,8 @@ def build_server(session: ToolSession, thread: DriverThread, **server_options: A
     @server.tool(annotations=ACTS)
     async def run_task(ctx: Context, task: Annotated[str, Field(description="What to do, in plain words.")],
                        max_steps: Annotated[int, Field(ge=1, le=200)] = 30) -> dict[str, Any]:
-        """Hand a whole task to the GLM-4.1V agent on this screen; returns its outcome, answer
-        and run folder when it ends (each step is reported as progress meanwhile)."""
+        """Hand a whole task to guiagent's agent (the server's model) on this screen; returns its
+        outcome, answer and run folder when it ends (each step is reported as progress)."""
         progress, watch = Progress(ctx, max_steps), delegate.CancelWatch()
         try:
             result = await call(lambda: delegate.run_task(session, task, max_steps,
