@@ -169,3 +169,33 @@ def test_eval_summary_has_cost_per_task_and_in_total(tmp_path, sandbox):
     report = (out / "report.html").read_text()
     assert f"${summary['cost_usd']:.4f}" in report and f"${costs['look']:.4f}" in report
     assert f"cost ${summary['cost_usd']:.4f}" in proc.stderr
+
+
+def test_skill_run_prices_its_model_grounding(tmp_path):
+    from pages.server import PageServer
+
+    skill = tmp_path / "open_settings.yaml"
+    skill.write_text("name: open_settings\nsteps:\n  - click: {description: the round gear icon button}\n"
+                     "  - wait_for: Settings opened\n")
+    with PageServer() as pages:
+        url = pages.url + "/icons.html"
+        with PlaywrightDriver(url) as probe:
+            box = probe.page.locator("#gear").bounding_box()
+        x1, y1 = round(box["x"] / 1.28), round(box["y"] / 0.72)
+        x2, y2 = round((box["x"] + box["width"]) / 1.28), round((box["y"] + box["height"]) / 0.72)
+        answer = (f"<think>{THOUGHT}</think><answer>"
+                  f"<|begin_of_box|>[[{x1},{y1},{x2},{y2}]]<|end_of_box|></answer>")
+        with GlmModelServer([answer], reasoning_tokens=True) as server:
+            proc = subprocess.run(
+                [GUIAGENT, "skill", "run", str(skill), "--url", url, "--model-url", server.base_url,
+                 "--out", str(tmp_path / "run"), "--price-in", "3", "--price-out", "15"],
+                capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0, proc.stderr
+    record, steps = read_run(tmp_path / "run")
+    assert (record.price.input, record.price.output) == (3, 15)
+    grounded = steps[0].tokens   # one grounding request with the 1280x720 screenshot
+    assert grounded.visual == 1196 and grounded.text == len(server.requests[0].text) // 4
+    assert grounded.thinking == steps[0].usage.reasoning_tokens > 0 and grounded.estimated == []
+    cost = (grounded.prompt * 3 + grounded.completion * 15) / 1e6
+    assert record.totals.cost_usd == pytest.approx(cost, abs=1e-6)
+    assert f"${cost:.4f}" in proc.stderr

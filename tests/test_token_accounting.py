@@ -168,3 +168,32 @@ def test_run_log_accounts_steps_and_totals_and_old_logs_still_load(tmp_path):
     assert steps[0].tokens is None and record.price is None and record.totals.cost_usd is None
     html = render_report(old)
     assert "not recorded" in html and "no price given" in html
+
+
+def test_runs_shows_tokens_and_cost_and_still_fits_80_columns(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    usage = TokenUsage(prompt_tokens=1500, completion_tokens=500, total_tokens=2000, reasoning_tokens=400)
+    for name, price in (("20260101-120000-abcdef", Price(input=3, output=15)),
+                        ("20260101-130000-123456", None)):
+        log = RunLog(tmp_path / name, RunRecord(task="Water the plants, " * 6, price=price))
+        log.append_step(StepRecord(index=1, started_at=0.0, usage=usage, attempts=[
+            Attempt(content="<answer>DONE()</answer>", usage=usage, image_sizes=[(1280, 720)])]))
+        log.finish("done")
+    for columns in (80, 200):
+        proc = subprocess.run([sys.executable, "-m", "guiagent.cli.main", "runs", str(tmp_path)],
+                              capture_output=True, text=True, timeout=60,
+                              env={**os.environ, "COLUMNS": str(columns)})
+        assert proc.returncode == 0, proc.stderr
+        lines = proc.stdout.splitlines()
+        assert max(map(len, lines)) <= columns
+        header = next(line for line in lines if "outcome" in line).split()
+        assert header[-3:] == ["tokens", "cost", "task"]
+        assert ("started" in header) == (columns == 200)  # the run names already hold the time
+        priced = next(line for line in lines if "abcdef" in line)
+        assert "2,000" in priced and f"${(1500 * 3 + 500 * 15) / 1e6:.4f}" in priced
+        assert "Water the" in priced
+        unpriced = next(line for line in lines if "123456" in line)
+        assert "—" in unpriced and "Water the" in unpriced

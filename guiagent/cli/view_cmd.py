@@ -20,6 +20,7 @@ from .terminal import error, printable, styled
 
 err = terminal_console()
 EXIT_OK, EXIT_USAGE = 0, 2
+NUMERIC_COLUMNS = ("steps", "seconds", "tokens", "cost")
 
 
 def view(
@@ -56,32 +57,46 @@ def runs(
     out = Console(soft_wrap=False, highlight=False, emoji=False, markup=False)
     colors = {"done": "green", "answered": "green", "running": "yellow"}
     # Every cell comes from run folders (maybe someone else's): text, never markup.
-    rows = [[printable(c) for c in (
-        run.path.name, time.strftime("%m-%d %H:%M", time.localtime(run.started_at)),
-        run.kind, run.outcome, str(run.steps), f"{run.seconds:.1f}", f"{run.tokens:,}",
-        usd(run.cost_usd), run.task)]
-            for run in listing.runs]
-    headers = ["run", "started", "kind", "outcome", "steps", "seconds", "tokens", "cost", "task"]
+    columns = {
+        "run": [run.path.name for run in listing.runs],
+        "started": [time.strftime("%m-%d %H:%M", time.localtime(run.started_at)) for run in listing.runs],
+        "kind": [run.kind for run in listing.runs],
+        "outcome": [run.outcome for run in listing.runs],
+        "steps": [str(run.steps) for run in listing.runs],
+        "seconds": [f"{run.seconds:.1f}" for run in listing.runs],
+        "tokens": [f"{run.tokens:,}" for run in listing.runs],
+        "cost": [usd(run.cost_usd) for run in listing.runs],
+        "task": [run.task for run in listing.runs],
+    }
     if all(run.cost_usd is None for run in listing.runs):  # no prices: no column of dashes
-        rows = [row[:7] + row[8:] for row in rows]
-        headers.remove("cost")
-    numeric = ("steps", "seconds", "tokens", "cost")
-    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
-    widths[0] = min(widths[0], 32)
+        del columns["cost"]
+    # Every cell comes from run folders (maybe someone else's): text, never markup.
+    cells = {h: [printable(c) for c in col] for h, col in columns.items()}
+    widths = {h: min(32, max([len(h), *map(len, col)])) for h, col in cells.items()}
     # One line per run: the short columns keep their width and the task gets what they
-    # (and two cells of padding per column) leave of the terminal.
-    room = max(12, out.width - sum(widths[:-1]) - 2 * len(headers) - 1)
+    # (and two cells of padding per column) leave of the terminal, at least 12 cells. When
+    # that does not fit, columns go in this order: the start time (default run names hold
+    # it), the kind, the seconds.
+    def room() -> int:
+        return out.width - sum(w for h, w in widths.items() if h != "task") - 2 * len(widths) - 1
+
+    for optional in ("started", "kind", "seconds"):
+        if room() >= 12:
+            break
+        del cells[optional], widths[optional]
+    task_room = max(12, room())
     table = Table(title=Text(printable(f"runs in {root}")), title_justify="left", box=box.SIMPLE_HEAD,
                   collapse_padding=True, pad_edge=False)
-    for i, header in enumerate(headers):
-        table.add_column(header, justify="right" if header in numeric else "left",
+    for header in cells:
+        table.add_column(header, justify="right" if header in NUMERIC_COLUMNS else "left",
                          no_wrap=True, overflow="ellipsis",
-                         min_width=widths[i] if i < len(headers) - 1 else None)
-    for row in rows:
-        row[-1] = row[-1] if len(row[-1]) <= room else row[-1][:room - 1] + "…"
-        cells = [Text(cell) for cell in row]
-        cells[3].stylize(colors.get(row[3], "red"))
-        table.add_row(*cells)
+                         min_width=widths[header] if header != "task" else None)
+    for n in range(len(listing.runs)):
+        task = cells["task"][n]
+        row = {h: Text(col[n]) for h, col in cells.items()}
+        row["task"] = Text(task if len(task) <= task_room else task[:task_room - 1] + "…")
+        row["outcome"].stylize(colors.get(cells["outcome"][n], "red"))
+        table.add_row(*row.values())
     out.print(table)
     if not listing.runs:
         err.print(styled(f"no runs in {root}"))
