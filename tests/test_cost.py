@@ -67,6 +67,7 @@ def test_cli_run_splits_tokens_prices_them_and_draws_the_chart(sandbox, shared_b
     expected = (totals.prompt * PRICE_IN + totals.completion * PRICE_OUT) / 1e6
     assert record.totals.cost_usd == pytest.approx(expected, abs=1e-6)
     assert f"visual {totals.visual:,}" in proc.stderr and f"${expected:.4f}" in proc.stderr
+    assert "step 2 " in proc.stderr and f" {steps[1].tokens.total:,} tokens" in proc.stderr
 
     # The report, in Chromium: one stacked bar per step, kinds in order, numbers and cost shown.
     page = shared_browser.get().new_page()
@@ -169,6 +170,7 @@ def test_eval_summary_has_cost_per_task_and_in_total(tmp_path, sandbox):
     report = (out / "report.html").read_text()
     assert f"${summary['cost_usd']:.4f}" in report and f"${costs['look']:.4f}" in report
     assert f"cost ${summary['cost_usd']:.4f}" in proc.stderr
+    assert "look r1: done, 3 step(s)" in proc.stderr and f", ${costs['look']:.4f}" in proc.stderr
 
 
 def test_skill_run_prices_its_model_grounding(tmp_path):

@@ -184,7 +184,9 @@ def _run_with_progress(runner: Any, specs: list[Any], out: Path, already: int) -
             # Task ids and categories come from task files: text, never markup.
             bar.console.print(styled((mark, "green" if result.success else "red"),
                                      f" {result.task} r{result.repeat}: {result.outcome}, "
-                                     f"{result.steps} step(s), {result.seconds:.1f}s"),
+                                     f"{result.steps} step(s), {result.seconds:.1f}s"
+                                     + (f", {usd(result.cost_usd)}" if result.cost_usd is not None
+                                        else "")),
                               highlight=False)
             bar.update(job, advance=1,
                        rate=f"{counts['ok']}/{counts['n']} ({counts['ok'] / counts['n']:.0%})")

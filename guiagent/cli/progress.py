@@ -11,7 +11,7 @@ from .terminal import styled
 
 
 class ConsoleProgress(AgentHooks):
-    """Prints one line per step: index, action, executed point, timings.
+    """Prints one line per step: index, action, executed point, timings, tokens.
 
     The step's text (the action, its error) comes from the model and the page:
     it is printed as text, never as markup (:mod:`.terminal`).
@@ -31,6 +31,8 @@ class ConsoleProgress(AgentHooks):
         parts: list[str | tuple[object, str]] = [
             (f"step {step.index}", "bold"), f" {what}{where}  ",
             (f"model {t.get('model', 0):.2f}s exec {t.get('execute', 0):.2f}s", "dim")]
+        if step.tokens is not None and step.tokens.total:
+            parts.append((f" {step.tokens.total:,} tokens", "dim"))
         if len(step.attempts) > 1:
             parts += [" ", (f"{len(step.attempts) - 1} re-ask(s)", "yellow")]
         if step.error:
