@@ -23,6 +23,8 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from .protocols.coordinates import smart_resize
+
 
 @dataclass(frozen=True)
 class VisualTokenRule:
@@ -38,22 +40,18 @@ class VisualTokenRule:
     upscale_small: bool = False
 
     def resized(self, width: int, height: int) -> tuple[int, int]:
-        """The (width, height) the processor resizes an image to."""
-        b, t = self.block, self.frames
+        """The (width, height) the processor resizes an image to.
+
+        GLM's budget on frames x h x w is Qwen's on h x w with the bounds divided
+        by the frames, so both are :func:`~guiagent.protocols.coordinates.smart_resize`.
+        """
+        b = self.block
         width, height = max(1, width), max(1, height)
         if self.upscale_small and (height < b or width < b):
             scale = max(b / height, b / width)
             width, height = int(width * scale), int(height * scale)
-        h = max(b, round(height / b) * b)
-        w = max(b, round(width / b) * b)
-        if t * h * w > self.max_pixels:
-            beta = math.sqrt(t * height * width / self.max_pixels)
-            h = max(b, math.floor(height / beta / b) * b)
-            w = max(b, math.floor(width / beta / b) * b)
-        elif t * h * w < self.min_pixels:
-            beta = math.sqrt(self.min_pixels / (t * height * width))
-            h = math.ceil(height * beta / b) * b
-            w = math.ceil(width * beta / b) * b
+        h, w = smart_resize(height, width, b, self.min_pixels // self.frames,
+                            self.max_pixels // self.frames, max_ratio=math.inf)
         return w, h
 
     def tokens(self, width: int, height: int) -> int:
