@@ -27,11 +27,12 @@ from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
 
 import openai
+from openai.types import CompletionUsage
 from openai.types.chat import ChatCompletion
 from pydantic import BaseModel, Field
 
 from .errors import ConfigError, ModelConnectionError
-from .streaming import DeltaSink, read_stream
+from .streaming import DeltaSink, StreamError, byte_lines, read_stream, sse_chunks
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000/v1"
 DEFAULT_MODEL = "zai-org/GLM-4.1V-9B-Thinking"
@@ -216,10 +217,11 @@ class OpenAIChatClient:
     def _ask(self, args: dict[str, Any], start: float, on_delta: DeltaSink | None,
              attempts: int, errors: list[str]) -> ModelReply:
         """One request: streamed while the server streams, else plain."""
-        create = self._client.chat.completions.create
         if self.streaming:
+            streamed = self._client.chat.completions.with_streaming_response.create
             try:
-                stream = create(**args, stream=True, stream_options={"include_usage": True})
+                with streamed(**args, stream=True, stream_options={"include_usage": True}) as resp:
+                    return self._read(resp.http_response, start, on_delta, attempts, errors)
             except openai.APIStatusError as exc:
                 if not refuses_streaming(exc):
                     raise
@@ -227,32 +229,29 @@ class OpenAIChatClient:
                               + "; asked again without streaming")
                 self.stop_streaming(f"the server refused stream=true (HTTP {exc.status_code})")
                 start = time.perf_counter()
-            else:
-                return self._read(stream, start, on_delta, attempts, errors)
-        resp = create(**args)
+        resp = self._client.chat.completions.create(**args)
         return _reply(resp, time.perf_counter() - start, attempts, errors)
 
-    def _read(self, stream: Any, start: float, on_delta: DeltaSink | None, attempts: int,
+    def _read(self, http: Any, start: float, on_delta: DeltaSink | None, attempts: int,
               errors: list[str]) -> ModelReply:
-        with stream:
-            if "event-stream" not in stream.response.headers.get("content-type", ""):
-                data = json.loads(stream.response.read())  # the server ignored stream=true
-                self.stop_streaming("the server answered a streamed request with one JSON body")
-                if not isinstance(data, dict):
-                    raise MalformedResponse("the response body is not a JSON object")
-                return _reply(ChatCompletion.construct(**data), time.perf_counter() - start,
-                              attempts, errors)
-            try:
-                got = read_stream(stream, start, on_delta)
-            except openai.APIError as exc:
-                if isinstance(exc, openai.APIStatusError | openai.APIConnectionError):
-                    raise
-                raise MalformedResponse(f"the stream carried an error: {_short(exc)}") from exc
+        """Read a streamed response (or the one JSON body of a server that ignored stream)."""
+        if "event-stream" not in http.headers.get("content-type", ""):
+            data = json.loads(b"".join(_transport_faults(lambda: [http.read()], http)))
+            self.stop_streaming("the server answered a streamed request with one JSON body")
+            if not isinstance(data, dict):
+                raise MalformedResponse("the response body is not a JSON object")
+            return _reply(ChatCompletion.construct(**data), time.perf_counter() - start,
+                          attempts, errors)
+        try:
+            lines = byte_lines(_transport_faults(http.iter_bytes, http))
+            got = read_stream(sse_chunks(lines), start, on_delta)
+        except StreamError as exc:
+            raise MalformedResponse(f"the stream carried an error: {exc}") from exc
         seconds = time.perf_counter() - start
-        if got.finish_reason is None:
-            raise MalformedResponse(f"the stream ended before the reply was finished "
-                                    f"({got.chunks} chunk(s), no finish_reason)")
-        usage = usage_of(got.usage)
+        if got.finish_reason is None and not (got.content or got.reasoning):
+            raise MalformedResponse(f"the stream ended without a reply ({got.chunks} chunk(s), "
+                                    f"no text, no finish_reason)")
+        usage = usage_of(CompletionUsage.construct(**got.usage) if got.usage else None)
         return ModelReply(content=got.content, reasoning=got.reasoning,
                           finish_reason=got.finish_reason, usage=usage, seconds=seconds,
                           first_token_seconds=got.first_token_seconds,
@@ -264,6 +263,23 @@ class OpenAIChatClient:
         """Ask without streaming from now on (the server does not stream), and say why."""
         self.streaming = False
         self.stream_refusal = reason
+
+
+def _transport_faults(read: Any, http: Any) -> Any:
+    """Iterate ``read()``, turning the HTTP library's read errors into the SDK's own.
+
+    The SDK maps them for requests it reads itself; a stream read here raises the
+    transport's exceptions (httpx or httpx2, by openai version), told apart by name.
+    """
+    try:
+        yield from read()
+    except Exception as exc:
+        names = {cls.__name__ for cls in type(exc).__mro__}
+        if "TimeoutException" in names:
+            raise openai.APITimeoutError(request=http.request) from exc
+        if names & {"TransportError", "RequestError", "StreamError", "SSLError"}:
+            raise openai.APIConnectionError(request=http.request) from exc
+        raise
 
 
 def refuses_streaming(exc: openai.APIStatusError) -> bool:

@@ -11,8 +11,10 @@ same as a non-streamed answer; only the timing is new.
 
 from __future__ import annotations
 
+import itertools
+import json
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,21 +84,66 @@ def _partial_tag_suffix(text: str) -> int:
     return len(tail) if any(tag.startswith(tail) for tag in _TAGS) else 0
 
 
+def byte_lines(chunks: Iterable[bytes]) -> Iterator[str]:
+    """Lines of a byte stream, split on ``\\n`` only (JSON text may hold U+2028 and the like)."""
+    rest = b""
+    for chunk in chunks:
+        *lines, rest = (rest + chunk).split(b"\n")
+        for line in lines:
+            yield line.removesuffix(b"\r").decode("utf-8", "replace")
+    if rest:
+        yield rest.removesuffix(b"\r").decode("utf-8", "replace")
+
+
+class StreamError(Exception):
+    """The stream carried an error object instead of a chunk (the server failed midway)."""
+
+
+def sse_chunks(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
+    """The JSON objects of a server-sent-events body, up to ``data: [DONE]``.
+
+    Chunks are read as plain dicts: building the SDK's pydantic objects for each
+    of hundreds of chunks a reply costs more CPU than everything else a step does
+    with them. ``ValueError`` for a chunk that is not JSON; :class:`StreamError`
+    for an error object.
+    """
+    data: list[str] = []
+    for line in itertools.chain(lines, [""]):
+        if line:
+            field, _, value = line.partition(":")
+            if field == "data":
+                data.append(value[1:] if value.startswith(" ") else value)
+            continue
+        if not data:
+            continue
+        payload, data = "\n".join(data), []
+        if payload.startswith("[DONE]"):
+            return
+        chunk = json.loads(payload)
+        if not isinstance(chunk, dict):
+            raise ValueError(f"a stream chunk is not a JSON object: {payload[:100]}")
+        error = chunk.get("error")
+        if error:
+            message = error.get("message") if isinstance(error, dict) else error
+            raise StreamError(str(message or "an error occurred while streaming")[:300])
+        yield chunk
+
+
 @dataclass
 class StreamedReply:
-    """What a stream added up to."""
+    """What a stream added up to (``usage`` as the server's dict)."""
 
     content: str = ""
     reasoning: str | None = None
     finish_reason: str | None = None
-    usage: Any = None
+    usage: dict[str, Any] | None = None
     first_token_seconds: float | None = None
     chunks: int = 0
 
 
-def read_stream(chunks: Iterable[Any], started: float,
+def read_stream(chunks: Iterable[dict[str, Any]], started: float,
                 sink: DeltaSink | None = None) -> StreamedReply:
-    """Collect a stream of ``chat.completion.chunk`` objects, passing each piece to ``sink``.
+    """Collect ``chat.completion.chunk`` objects (dicts), passing each piece to ``sink``.
 
     ``started`` is the ``time.perf_counter()`` of sending the request; the first
     piece of text (thinking or answer) fixes the time to first token.
@@ -107,10 +154,13 @@ def read_stream(chunks: Iterable[Any], started: float,
     splitter = ThinkSplitter(sink or (lambda kind, text: None))
     for chunk in chunks:
         out.chunks += 1
-        if getattr(chunk, "usage", None) is not None:
-            out.usage = chunk.usage
-        for choice in getattr(chunk, "choices", None) or []:
-            delta = getattr(choice, "delta", None)
+        if isinstance(chunk.get("usage"), dict):
+            out.usage = chunk["usage"]
+        for choice in chunk.get("choices") or []:
+            if not isinstance(choice, dict):
+                continue
+            raw_delta = choice.get("delta")
+            delta: dict[str, Any] = raw_delta if isinstance(raw_delta, dict) else {}
             think = _text(delta, "reasoning_content") or _text(delta, "reasoning")
             text = _text(delta, "content")
             if (think or text) and out.first_token_seconds is None:
@@ -122,14 +172,14 @@ def read_stream(chunks: Iterable[Any], started: float,
             if text:
                 content.append(text)
                 splitter.feed(text)
-            if getattr(choice, "finish_reason", None):
-                out.finish_reason = choice.finish_reason
+            if choice.get("finish_reason"):
+                out.finish_reason = str(choice["finish_reason"])
     splitter.flush()
     out.content = "".join(content)
     out.reasoning = "".join(reasoning) if reasoning else None
     return out
 
 
-def _text(delta: Any, name: str) -> str:
-    value = getattr(delta, name, None) if delta is not None else None
+def _text(delta: dict[str, Any], name: str) -> str:
+    value = delta.get(name)
     return value if isinstance(value, str) else ""

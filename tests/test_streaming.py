@@ -191,3 +191,34 @@ def test_show_thinking_puts_a_reasks_thought_on_its_own_line(tmp_path):
     assert lines[:3] == [f"thinking (step 1): {first_thought}",
                          f"thinking (step 1, request 2): {THOUGHT}",
                          "thinking (step 2): It is done."]
+
+
+def test_an_empty_stream_is_a_transport_fault_and_a_stream_without_finish_reason_is_kept(tmp_path):
+    head = '{"id": "c", "object": "chat.completion.chunk", "created": 0, "model": "m", "choices": '
+    empty = f'data: {head}[]}}\n\ndata: [DONE]\n\n'
+    text = CLICK.replace('"', '\\"').replace("\n", "\\n")
+    unfinished = (f'data: {head}[{{"index": 0, "delta": {{"content": "{text}"}}, '
+                  f'"finish_reason": null}}]}}\n\ndata: [DONE]\n\n')
+    sse = {"Content-Type": "text/event-stream"}
+    answers = iter([Reply(content="", raw_body=empty, headers=sse),
+                    Reply(content="", raw_body=unfinished, headers=sse), Reply(content=DONE)])
+    with GlmModelServer(lambda req: next(answers)) as server:
+        result, record, steps = run_agent(tmp_path, server)
+    assert result.outcome == "done", record.error
+    [attempt] = steps[0].attempts
+    [line] = attempt.transport_errors
+    assert line.startswith("MalformedResponse: the stream ended without a reply")
+    assert attempt.content == CLICK and attempt.finish_reason is None
+
+
+def test_unicode_line_separators_and_multibyte_text_survive_the_stream():
+    from guiagent.streaming import byte_lines
+
+    text = "Café\u2028Müller\x85 €5 \u2029 done"
+    answer = glm_answer(f"type(content='{text}')", thinking=f"I type {text}")
+    with GlmModelServer([answer]) as server:  # chunks carry raw UTF-8 (ensure_ascii off)
+        reply = OpenAIChatClient(ModelSettings(base_url=server.base_url)).complete(MSG)
+    assert reply.content == answer and reply.first_token_seconds is not None
+    raw = "data: é\u2028x\n\ndata: [DONE]\n\n".encode()
+    assert list(byte_lines(raw[i:i + 1] for i in range(len(raw)))) == [
+        "data: é\u2028x", "", "data: [DONE]", ""]
