@@ -69,8 +69,8 @@ class ModelSettings(BaseModel):
     #: that do not stream are detected and asked the plain way.
     stream: bool = True
     #: USD per million prompt / generated tokens, for cost figures (None: no price given).
-    price_in: float | None = Field(default=None, ge=0)
-    price_out: float | None = Field(default=None, ge=0)
+    price_in: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    price_out: float | None = Field(default=None, ge=0, allow_inf_nan=False)
 
     @property
     def first_max_tokens(self) -> int:

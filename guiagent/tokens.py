@@ -82,8 +82,8 @@ def total_split(splits: Iterable[TokenSplit | None]) -> TokenSplit:
 class Price(BaseModel):
     """What the model's provider charges, in USD per million tokens."""
 
-    input: float = Field(default=0.0, ge=0)
-    output: float = Field(default=0.0, ge=0)
+    input: float = Field(default=0.0, ge=0, allow_inf_nan=False)
+    output: float = Field(default=0.0, ge=0, allow_inf_nan=False)
     currency: Literal["USD"] = "USD"
 
     def cost(self, split: TokenSplit) -> float:

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from guiagent.imaging import data_url, encode_image
-from guiagent.model import TokenUsage, usage_of
+from guiagent.model import ModelSettings, TokenUsage, usage_of
 from guiagent.replay import render_report
 from guiagent.runlog import Attempt, RunLog, RunRecord, StepRecord, read_run
 from guiagent.tokens import Price, TokenSplit, data_url_size, image_sizes, speed, split_tokens
@@ -197,3 +197,42 @@ def test_runs_shows_tokens_and_cost_and_still_fits_80_columns(tmp_path):
         assert "Water the" in priced
         unpriced = next(line for line in lines if "123456" in line)
         assert "—" in unpriced and "Water the" in unpriced
+
+
+def test_report_of_a_hostile_log_with_impossible_numbers_still_renders(tmp_path):
+    log = RunLog(tmp_path / "run", RunRecord(task="t <b>x</b>", protocol="<script>p</script>",
+                                             price=Price(input=1.0, output=1.0)))
+    usage = TokenUsage(prompt_tokens=1300, completion_tokens=10, total_tokens=1310)
+    log.append_step(StepRecord(index=1, started_at=0.0, usage=usage, attempts=[
+        Attempt(content="<answer>DONE()</answer>", usage=usage, seconds=1.5, image_sizes=[(1280, 720)])]))
+    log.finish("done")
+    # Someone else's run folder: seconds no run can take (JSON's Infinity and NaN parse as floats).
+    line = (tmp_path / "run" / "steps.jsonl").read_text().strip()
+    lines = [line.replace('"seconds":1.5', f'"seconds":{bad}').replace('"first_token_seconds":null',
+                                                                     f'"first_token_seconds":{bad}')
+             .replace('"index":1', f'"index":{n}') for n, bad in enumerate(("Infinity", "NaN", "-5"), 2)]
+    (tmp_path / "run" / "steps.jsonl").write_text("\n".join([line, *lines]) + "\n")
+    html = render_report(tmp_path / "run")
+    assert html.count('class="bar" data-bar-step=') == 8   # both charts, every step
+    assert "<script>p</script>" not in html and "&lt;script&gt;p&lt;/script&gt;" in html
+
+
+def test_an_impossible_price_is_refused():
+    with pytest.raises(ValueError):
+        Price(input=float("inf"))
+    with pytest.raises(ValueError):
+        ModelSettings(price_out=float("nan"))
+
+
+@pytest.mark.parametrize("command", [["run", "x", "--url", "http://127.0.0.1:9/"],
+                                     ["skill", "run", "login"], ["eval", "web"]])
+def test_cli_refuses_a_price_that_is_not_a_number_of_dollars(command, tmp_path):
+    from typer.testing import CliRunner
+
+    from guiagent.cli.main import app
+
+    for option, value in (("--price-in", "inf"), ("--price-out", "nan"), ("--price-in", "-1")):
+        result = CliRunner().invoke(app, [*command, option, value, "--out", str(tmp_path / "x")])
+        assert result.exit_code == 2, result.output
+        assert option in result.output
+    assert not (tmp_path / "x").exists()

@@ -9,6 +9,7 @@ per shell for a hosted model.
 
 from __future__ import annotations
 
+import math
 from typing import Annotated
 
 import typer
@@ -18,11 +19,18 @@ from ..tokens import usd
 
 __all__ = ["PriceIn", "PriceOut", "tokens_line", "usd"]
 
+def _finite(value: float | None) -> float | None:
+    """Refuse ``inf`` and ``nan``: a price must be a number of dollars."""
+    if value is not None and not math.isfinite(value):
+        raise typer.BadParameter("must be a finite number of USD per million tokens, e.g. 0.6")
+    return value
+
+
 PriceIn = Annotated[float | None, typer.Option(
-    "--price-in", envvar="GUIAGENT_PRICE_IN", min=0,
+    "--price-in", envvar="GUIAGENT_PRICE_IN", min=0, callback=_finite,
     help="USD per million prompt tokens (visual + text), for cost figures.")]
 PriceOut = Annotated[float | None, typer.Option(
-    "--price-out", envvar="GUIAGENT_PRICE_OUT", min=0,
+    "--price-out", envvar="GUIAGENT_PRICE_OUT", min=0, callback=_finite,
     help="USD per million generated tokens (thinking + answer), for cost figures.")]
 
 

@@ -9,6 +9,7 @@ rest of the log's text.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from ..runlog import RunRecord, StepRecord
@@ -129,7 +130,10 @@ def _time_chart(rows: list[StepCost]) -> Chart | None:
 
 def _stacked(title: str, unit: str, values: list[tuple[int, list[tuple[str, float]]]],
              kinds: list[str]) -> Chart | None:
-    """Stacked bars, one per step, scaled to the tallest."""
+    """Stacked bars, one per step, scaled to the tallest (values a log cannot mean, such as
+    negative, infinite or NaN seconds in someone else's run folder, count as nothing)."""
+    values = [(index, [(k, v if math.isfinite(v) and v > 0 else 0.0) for k, v in parts])
+              for index, parts in values]
     tallest = max((sum(v for _, v in parts) for _, parts in values), default=0.0)
     if tallest <= 0:
         return None
