@@ -240,22 +240,27 @@ def test_cli_ui_serves_and_stops_on_ctrl_c(tmp_path):
     from conftest import interruptible
 
     proc = subprocess.Popen(
-        [sys.executable, "-m", "guiagent.cli.main", "ui", "--port", "0", "--runs", str(tmp_path)],
+        [sys.executable, "-m", "guiagent.cli.main", "ui", "--port", "0", "--runs", str(tmp_path),
+         "--require-token"],
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "COLUMNS": "300"}, preexec_fn=interruptible)
     try:
         assert proc.stderr is not None
         url = None
         for line in proc.stderr:
-            found = re.search(r"live UI: http://127\.0\.0\.1:(\d+)/$", line.strip())
+            found = re.search(r"live UI: http://127\.0\.0\.1:(\d+)/\?token=([\w-]+)$", line.strip())
             if found:
                 url = found
                 break
         assert url is not None
-        port = int(url.group(1))
-        answer = _get("127.0.0.1", port, "/api/runs")
+        port, token = int(url.group(1)), url.group(2)
+        assert _get("127.0.0.1", port, "/api/runs").status == 403  # --require-token on loopback
+        answer = _get("127.0.0.1", port, f"/api/runs?token={token}")
         assert answer.status == 200 and str(tmp_path) in answer.body.decode()
-        assert b"Start a run" in _get("127.0.0.1", port, "/").body
+        page = _get("127.0.0.1", port, f"/?token={token}&x=1")  # the page: token into a cookie
+        assert page.status == 303 and page.headers["location"] == "/?x=1"
+        cookie = page.headers["set-cookie"].split(";")[0]
+        assert b"Start a run" in _get("127.0.0.1", port, "/", headers={"Cookie": cookie}).body
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=30) == 130  # the usual status after Ctrl-C
         assert "Traceback" not in proc.stderr.read()

@@ -31,8 +31,8 @@ def _server_class() -> Any:
 def _announce(server: UiServer) -> None:
     err.print(styled(("live UI: ", "bold"), server.url))
     if server.token:
-        err.print(styled(("the UI is reachable from other machines: ", "yellow"),
-                         "open it with the token in the URL above; keep that URL private"))
+        err.print(styled(("the UI needs its token: ", "yellow"),
+                         "open it with the URL above; keep that URL private"))
 
 
 def ui(
@@ -41,10 +41,17 @@ def ui(
         help="Address to bind; anything but 127.0.0.1/::1 requires the printed token.")] = "127.0.0.1",
     runs: Annotated[Path, typer.Option(help="Runs folder: new runs go here, past runs are "
                                             "listed from here.")] = Path("runs"),
+    require_token: Annotated[bool, typer.Option(
+        "--require-token", help="Require the printed token on 127.0.0.1 too (a machine other "
+        "people log in to: they could reach 127.0.0.1).")] = False,
 ) -> None:
     """Serve the live web UI: start runs, watch them, pause, approve, take over."""
     try:
-        server = _server_class()(runs, host, port).bind()
+        server_class = _server_class()  # ConfigError without the ui extra
+        from ..ui.security import new_token
+
+        token = new_token() if require_token else None
+        server = server_class(runs, host, port, token=token).bind()
     except (ConfigError, OSError) as exc:
         error(err, f"cannot serve on {host}:{port}: {exc}" if isinstance(exc, OSError) else exc)
         raise typer.Exit(EXIT_USAGE) from None

@@ -8,9 +8,9 @@ passes three checks (an ASGI middleware, before any route):
   to are accepted (a wildcard bind, 0.0.0.0 or ::, accepts any name: the token
   protects it).
 * **Token**, when bound to anything but loopback: a random token printed with
-  the URL. It is compared in constant time; the first visit with ``?token=``
+  the URL. It is compared in constant time; opening a page with ``?token=``
   turns it into an HttpOnly, SameSite=Strict cookie and redirects to the URL
-  without it, so it leaves the address bar.
+  without it, so it leaves the address bar (scripts may pass it on API calls).
 * **CSRF**: a state-changing request (anything but GET/HEAD) must come from the
   UI's own origin (``Origin`` equal to ``http://`` + Host) and carry the
   ``X-Guiagent`` header, which a cross-site form cannot send and a cross-site
@@ -91,7 +91,9 @@ class AccessGuard:
         given = query.pop("token", None)
         if self.token is not None:
             if given is not None and self._matches(given):
-                if scope["method"] in ("GET", "HEAD"):  # keep it as a cookie, out of the URL
+                path = str(scope.get("path", "/"))
+                page = path == "/" or path.startswith("/live/")
+                if page and scope["method"] in ("GET", "HEAD"):  # a cookie, out of the URL bar
                     await self._set_cookie_and_redirect(scope, send, query)
                     return
             elif not self._matches(self._cookie(headers)):
