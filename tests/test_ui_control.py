@@ -15,7 +15,7 @@ from guiagent.guard import ActionGuard, GuardPolicy
 from guiagent.hooks import AgentHooks
 from guiagent.model import ModelSettings, OpenAIChatClient
 from guiagent.runlog import read_run
-from guiagent.testing.model_server import GlmModelServer, glm_answer
+from guiagent.testing.model_server import GlmModelServer, Reply, glm_answer
 from guiagent.ui import EventHub, LiveControl
 from guiagent.ui.app import ActRequest, person_action
 from guiagent.ui.control import NotTakenOverError
@@ -137,21 +137,39 @@ def test_person_action_maps_screen_pixels_to_model_space():
         person_action(ActRequest(kind="key", keys="ctrl+frobnicate"), Shown())
 
 
-@pytest.mark.desktop
-def test_run_on_a_sandbox_desktop_started_through_the_api(tmp_path):
-    """The form's "sandbox desktop" choice: a fresh Xvfb with the app; the click reaches it."""
+def _post(server, path: str, body: dict) -> tuple[int, dict]:
     import http.client
     import json
+
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    try:
+        conn.request("POST", path, body=json.dumps(body),
+                     headers={"Origin": f"http://127.0.0.1:{server.port}", "X-Guiagent": "1",
+                              "Content-Type": "application/json"})
+        response = conn.getresponse()
+        return response.status, json.loads(response.read() or b"{}")
+    finally:
+        conn.close()
+
+
+@pytest.mark.desktop
+def test_sandbox_desktop_run_started_and_taken_over_through_the_api(tmp_path):
+    """The form's "sandbox desktop" choice: a fresh Xvfb with the app; the model's click and the
+    person's typing (take-over) both reach it."""
     import sys
 
     from guiagent.sandboxes.desktop.probe import ProbeLog
     from guiagent.ui import UiServer
 
     probe = ProbeLog(tmp_path / "probe.jsonl")
+    typed = "Grüße ✓"
 
     def respond(request):
-        if request.step > 1:
+        if "took control" in request.text:
             return glm_answer("DONE()")
+        if request.step > 1:
+            x = 500 + (request.step % 20) * 20
+            return Reply(glm_answer(f"hover(start_box='[{x},950]', element_info='')"), delay=0.3)
         left, top, width, height = probe.ready()["text_box"]  # the app is up before step 1
         w, h = request.images[0].size
         x, y = round((left + width / 2) / w * 1000), round((top + height / 2) / h * 1000)
@@ -159,22 +177,25 @@ def test_run_on_a_sandbox_desktop_started_through_the_api(tmp_path):
 
     app = f"{sys.executable} -m guiagent.sandboxes.desktop.probe_app --log {probe.path}"
     with GlmModelServer(respond) as model, UiServer(tmp_path / "runs") as server:
-        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
-        form = {"task": "Click the text box", "target": "desktop", "app": app,
-                "model_url": model.base_url, "viewport": "1024x768"}
-        conn.request("POST", "/api/runs", body=json.dumps(form),
-                     headers={"Origin": f"http://127.0.0.1:{server.port}", "X-Guiagent": "1",
-                              "Content-Type": "application/json"})
-        response = conn.getresponse()
-        started = json.loads(response.read())
-        conn.close()
-        assert response.status == 201, started
-        run = server.manager.get(started["id"])
-        finished = run.hub.wait_for(lambda e: e.get("type") == "finished", WAIT)
+        status, started = _post(server, "/api/runs", {
+            "task": "Write the greeting", "target": "desktop", "app": app,
+            "model_url": model.base_url, "viewport": "1024x768", "max_steps": 200})
+        assert status == 201, started
+        hub = server.manager.get(started["id"]).hub
+        assert hub.wait_for(lambda e: e.get("type") == "step" and e["index"] == 1, WAIT)
+        api = f"/api/runs/{started['id']}"
+        assert _post(server, api + "/take-over", {})[0] == 200
+        _state(hub, "taken over")
+        assert _post(server, api + "/act", {"kind": "type", "text": typed})[0] == 202
+        assert hub.wait_for(lambda e: e.get("type") == "step" and e["actor"] == "human", WAIT)
+        assert _post(server, api + "/give-back", {})[0] == 200
+        finished = hub.wait_for(lambda e: e.get("type") == "finished", WAIT)
     assert finished is not None and finished["outcome"] == "done", finished
     assert any(e["event"] == "press" for e in probe.events()), probe.events()
+    assert probe.text() == typed
     record, steps = read_run(tmp_path / "runs" / started["id"])
     assert record.driver["name"] == "desktop" and steps[0].executed
+    assert [s.call for s in steps if s.actor == "human"] == [f"type(content='{typed}')"]
     assert (tmp_path / "runs" / started["id"] / "report.html").is_file()
 
 
