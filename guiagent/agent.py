@@ -35,6 +35,7 @@ from .protocols.base import (
     ParsedAnswer,
     ProtocolAdapter,
     StepInput,
+    check_driver,
     prepare_observation,
     prepares_observation,
 )
@@ -151,6 +152,7 @@ class Agent:
         self.stop.clear()
         with stop_on_signals(self.stop, self.config.handle_signals):
             try:
+                check_driver(self.protocol, self.driver)
                 self.driver.start()
                 for hook in self.hooks:
                     hook.on_run_start(self.driver)

@@ -126,3 +126,19 @@ def test_cli_usage_error_exits_2(tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2
     assert "--url" in proc.stderr
+
+
+@pytest.mark.parametrize("protocol", ["glm45v", "glm41v-web"])
+def test_cli_run_with_protocol_fills_contact_form(protocol, sandbox, contact_plan, tmp_path):
+    out = tmp_path / "cli-run"
+    with standin_server(protocol, contact_plan) as server:
+        proc = subprocess.run(
+            [sys.executable, "-m", "guiagent.cli.main", "run", CONTACT_TASK, "--protocol", protocol,
+             "--url", sandbox.url + "/contact", "--model-url", server.base_url,
+             "--out", str(out), "--max-steps", "30"],
+            capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0, proc.stderr
+    assert f"protocol: {protocol} (--protocol)" in proc.stderr
+    assert_contact_row(sandbox.submissions("contact")[0])
+    run = json.loads((out / "run.json").read_text())
+    assert run["protocol"] == protocol and run["outcome"] == FINISHED.get(protocol, "done")

@@ -154,3 +154,19 @@ def test_element_at_a_point_is_the_smallest_box_holding_it():
                    Element(1, "button", name="Go", boxes=[Box(10, 10, 50, 20)])])
     assert marks.at(20, 20).index == 1 and marks.at(200, 50).index == 0
     assert marks.at(600, 50) is None
+
+
+def test_a_run_without_a_browser_stops_before_the_driver_starts(tmp_path):
+    from guiagent import Agent, AgentConfig, ModelSettings, OpenAIChatClient
+    from guiagent.drivers.scripted import ScriptedDriver
+    from guiagent.runlog import read_run
+
+    driver = ScriptedDriver("320x200")
+    client = OpenAIChatClient(ModelSettings(base_url="http://127.0.0.1:9/v1", retries=0))
+    result = Agent(driver, client, protocol="glm41v-web",
+                   config=AgentConfig(run_dir=tmp_path / "run")).run("Send the form")
+    assert result.outcome == "error" and isinstance(result.error, ConfigError)
+    assert "needs a browser run (--url)" in str(result.error)
+    record, steps = read_run(tmp_path / "run")
+    assert record.protocol == "glm41v-web" and record.error.type == "ConfigError" and steps == []
+    assert driver.actions == [] and not driver.started

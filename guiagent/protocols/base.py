@@ -232,6 +232,17 @@ def message_parts(messages: list[dict[str, Any]], *, roles: tuple[str, ...] | No
     return texts, images, mimes
 
 
+def check_driver(protocol: Any, driver: Any) -> None:
+    """Raise ConfigError when ``protocol`` cannot work with ``driver`` (before it starts).
+
+    Optional family method ``check_driver(driver)``: GLM web's set-of-marks needs
+    a browser page, so a desktop run with it stops here with a clear message.
+    """
+    check = getattr(protocol, "check_driver", None)
+    if callable(check):
+        check(driver)
+
+
 def prepares_observation(protocol: Any) -> bool:
     """True when ``protocol`` changes the observation before the model sees it."""
     return callable(getattr(protocol, "prepare_observation", None))

@@ -114,15 +114,21 @@ class Glm41vWebProtocol:
         twin.tips = "\n".join(t for t in (self.tips, tips) if t) or None
         return twin
 
+    def check_driver(self, driver: Any) -> None:
+        """ConfigError unless ``driver`` drives a browser page (checked before it starts)."""
+        if not hasattr(driver, "page"):
+            raise ConfigError(
+                "the glm41v-web protocol numbers the elements of a web page, so it needs a "
+                "browser run (--url); for the desktop use --protocol glm41v-pc or glm45v")
+
     def prepare_observation(self, driver: Any, observation: Observation) -> Observation:
         """Number the page's elements and draw the marks on the screenshot the model gets."""
         from ..drivers.base import Observation
 
-        page = getattr(driver, "page", None)
+        self.check_driver(driver)
+        page = driver.page
         if page is None:
-            raise ConfigError(
-                "the glm41v-web protocol numbers the elements of a web page, so it needs a "
-                "browser run (--url); for the desktop use --protocol glm41v-pc or glm45v")
+            raise ConfigError("the browser has no page to number elements in: start the driver")
         self.marks, self.frame = read_marks(page), observation.frame
         image = draw_marks(observation.pil(), self.marks, observation.frame)
         return Observation(frame=observation.frame, image=image, url=observation.url,
