@@ -35,7 +35,8 @@ from typing import TYPE_CHECKING, Any
 from ..actions import Action, Answer, Key, LeftClick, Point, Scroll, Type, Wait
 from ..errors import ConfigError, ModelResponseError
 from ..keys import combo_text, parse_combo
-from .base import ChatRequest, HistoryEntry, ParsedAnswer, StepInput
+from .base import ChatRequest, HistoryEntry, ParsedAnswer, ProtocolAdapter, StepInput
+from .coordinates import THOUSANDTHS
 from .glm41v_parse import split_answer
 from .som import Marks, draw_marks, read_marks
 
@@ -98,10 +99,9 @@ class Glm41vWebProtocol:
     #: The protocol needs a browser page to number elements in.
     needs_page = True
 
-    def __init__(self, tips: str | None = None, prompt_template: str | None = None) -> None:
-        from .coordinates import THOUSANDTHS
+    coordinates = THOUSANDTHS  # element points are computed by guiagent, in thousandths
 
-        self.coordinates = THOUSANDTHS  # element points are computed, in thousandths
+    def __init__(self, tips: str | None = None, prompt_template: str | None = None) -> None:
         self.tips = tips
         self._template = Template(prompt_template if prompt_template is not None
                                   else _template_text())
@@ -244,3 +244,7 @@ def history_line(entry: HistoryEntry) -> str:
     action = " ".join((entry.call or parts.get("Action:", "")).split())
     observation = " ".join((entry.note or "Success").split())
     return f"Thought:{thought}        Action:{action}        Observation:{observation}"
+
+
+if TYPE_CHECKING:  # mypy checks the class against the contract
+    _conforms: ProtocolAdapter = Glm41vWebProtocol()

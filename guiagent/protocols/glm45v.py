@@ -26,7 +26,7 @@ from string import Template
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ModelResponseError
-from .base import ALL_ACTIONS, ChatRequest, HistoryEntry, ParsedAnswer, StepInput
+from .base import ALL_ACTIONS, ChatRequest, HistoryEntry, ParsedAnswer, ProtocolAdapter, StepInput
 from .coordinates import THOUSANDTHS
 from .glm41v_grounding import Glm41vGrounding
 from .glm41v_parse import parse_answer, strip_box_markers
@@ -169,3 +169,7 @@ class Glm45vProtocol:
             return None  # an answer cut off after the thought: re-ask instead
         thought = (reply.reasoning or "") + text.replace("<think>", "")
         return f"<think>{thought}</think>"
+
+
+if TYPE_CHECKING:  # mypy checks the class against the contract
+    _conforms: ProtocolAdapter = Glm45vProtocol()
