@@ -149,3 +149,21 @@ def test_the_table_prints_what_the_server_says_as_text():
         proc = cli("--model-url", srv.base_url)
     assert "[/quote] [link=https://evil.example]x[/link]" in proc.stdout
     assert "\x1b]8;" not in proc.stdout and "\\x1b]8;;https://e\\x07" in proc.stdout
+
+
+@pytest.mark.parametrize("name", ["glm41v-pc", "glm41v-web", "glm45v", "ui-tars", "qwen25vl",
+                                  "qwen3vl", "json"])
+def test_each_familys_stand_in_passes_every_check(name):
+    from guiagent.testing.standins import IntendedAction, plan_responder
+
+    click = plan_responder(name, [IntendedAction("click", at=(0.5, 0.5), info="OK button",
+                                                 say="I click OK.", element=0)])
+
+    def respond(req):  # the image checks ask for a number; the probe step gets the family's click
+        return Reply(content=str(len(req.images))) if "How many images" in req.text else click(req)
+
+    with GlmModelServer(respond, max_model_len=65536, reasoning_field=(name == "glm45v")) as srv:
+        diag = diagnose(srv.base_url, None, name, timeout=10)
+    assert diag.protocol == name
+    assert [c.name for c in diag.checks if c.verdict != "ok"] == [], diag.checks
+    assert diag.probe["call"]

@@ -24,10 +24,10 @@ def doctor(
     model_url: Annotated[str, typer.Option(envvar="GUIAGENT_MODEL_URL",
                                            help="OpenAI-compatible base URL.")] = DEFAULT_BASE_URL,
     model: Annotated[str | None, typer.Option(
-        envvar="GUIAGENT_MODEL", help="Model name [default: the first one served].",
+        envvar="GUIAGENT_MODEL", help="Model name (default: the first one served).",
         show_default=False)] = None,
     protocol: Annotated[str | None, typer.Option(
-        help=f"Protocol to check for: {', '.join(FAMILIES)} [default: from the model name].",
+        help=f"Protocol to check for: {', '.join(FAMILIES)} (default: from the model name).",
         show_default=False)] = None,
     api_key: Annotated[str, typer.Option(envvar="GUIAGENT_API_KEY", help="API key.")] = "EMPTY",
     timeout: Annotated[float, typer.Option(min=0.1, help="Seconds to wait for each answer.")] = 300.0,

@@ -26,7 +26,7 @@ def serve(
         show_default=False)] = None,
     backend: Annotated[str, typer.Option(help="vllm, sglang or transformers.")] = "vllm",
     protocol: Annotated[str | None, typer.Option(
-        help=f"Family whose flags to use: {', '.join(FAMILIES)} [default: from the model name].",
+        help=f"Family whose flags to use: {', '.join(FAMILIES)} (default: from the model name).",
         show_default=False)] = None,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,

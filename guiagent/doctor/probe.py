@@ -23,14 +23,14 @@ from .checks import IMAGE_LIMIT, Diagnosis, context_error
 
 PROBE_TASK = "Click the OK button."
 PROBE_SIZE = (1280, 720)
+OK_BUTTON = (560, 320, 720, 400)  # left, top, right, bottom
 
 
 def probe_screen() -> Image.Image:
     """A plain screen with one large OK button in the middle."""
     image = Image.new("RGB", PROBE_SIZE, (245, 245, 245))
     draw = ImageDraw.Draw(image)
-    box = (560, 320, 720, 400)
-    draw.rectangle(box, fill=(30, 100, 220), outline=(20, 60, 160), width=3)
+    draw.rectangle(OK_BUTTON, fill=(30, 100, 220), outline=(20, 60, 160), width=3)
     draw.text((625, 352), "OK", fill=(255, 255, 255))
     return image
 
@@ -41,17 +41,34 @@ def build_probe(protocol: str) -> tuple[Any | None, list[dict[str, Any]], dict[s
     A protocol not available in this version falls back to GLM-4.1V's pc layout:
     the server-side checks still mean something; parsing is then skipped.
     """
-    url = data_url(encode_image(probe_screen(), "png"), "image/png")
-    step = StepInput(task=PROBE_TASK, image_url=url,
-                     screenshot=Size(width=PROBE_SIZE[0], height=PROBE_SIZE[1]))
     try:
         adapter: Any | None = make_protocol(protocol)
         note = ""
     except ConfigError:
         adapter, note = None, (f"the {protocol} protocol is not available in this version; "
                                f"probed with {DEFAULT_PROTOCOL}'s request layout")
+    screen = probe_screen()
+    if adapter is not None and getattr(adapter, "needs_page", False):
+        screen = _mark_probe_screen(adapter, screen)
+    url = data_url(encode_image(screen, "png"), "image/png")
+    step = StepInput(task=PROBE_TASK, image_url=url,
+                     screenshot=Size(width=PROBE_SIZE[0], height=PROBE_SIZE[1]))
     request = (adapter or make_protocol(DEFAULT_PROTOCOL)).build_request(step)
     return adapter, request.messages, dict(request.extra_body), note
+
+
+def _mark_probe_screen(adapter: Any, screen: Image.Image) -> Image.Image:
+    """For set-of-marks protocols: the OK button as element [0], marked as a page run does."""
+    from ..geometry import ScreenFrame
+    from ..protocols.som import Box, Element, Marks, draw_marks
+
+    left, top, right, bottom = OK_BUTTON
+    marks = Marks([Element(index=0, tag="button", name="OK",
+                           boxes=[Box(left, top, right - left, bottom - top)])])
+    size = Size(width=PROBE_SIZE[0], height=PROBE_SIZE[1])
+    frame = ScreenFrame(screenshot=size, surface=size)
+    adapter.marks, adapter.frame = marks, frame
+    return draw_marks(screen, marks, frame)
 
 
 def probe_step(diag: Diagnosis, base_url: str, api_key: str, timeout: float, max_tokens: int,
