@@ -29,7 +29,7 @@ def _start(control: LiveControl, driver: ScriptedDriver, model: GlmModelServer, 
     agent = Agent(driver, OpenAIChatClient(ModelSettings(base_url=model.base_url, retries=0)),
                   config=AgentConfig(run_dir=tmp_path / "run", max_steps=10, handle_signals=False),
                   hooks=[control, guard, *(hooks or [])])
-    control.request_stop = agent.request_stop
+    control.follow(agent)
     out: dict[str, RunResult] = {}
     thread = threading.Thread(target=lambda: out.setdefault("result", agent.run("Do it")))
     thread.start()

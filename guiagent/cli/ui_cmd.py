@@ -84,7 +84,7 @@ class LiveView:
 
     def attach(self, agent: Any) -> None:
         """Let the page's Stop end the agent's run."""
-        self.control.request_stop = agent.request_stop
+        self.control.follow(agent)
 
     def finish(self, result: RunResult | None) -> None:
         """Tell the page how the run ended, then stop serving."""

@@ -63,6 +63,11 @@ class LiveControl(AgentHooks):
         self.state = "starting"
         self._last_state: dict[str, Any] = {}
 
+    def follow(self, agent: Any) -> None:
+        """Steer ``agent``: Stop ends its run; screenshots are shown as it encodes them."""
+        self.request_stop = agent.request_stop
+        self.image_format, self.jpeg_quality = agent.config.image_format, agent.config.jpeg_quality
+
     # ---- commands (web server threads) ----
 
     def pause(self) -> None:
@@ -100,7 +105,9 @@ class LiveControl(AgentHooks):
     def submit(self, action: Action) -> None:
         """Queue a person's action; it runs on the agent's thread between steps."""
         with self._cond:
-            if not self._taken or self._stopping:
+            if self._stopping:
+                raise NotTakenOverError("the run is ending; it takes no more actions")
+            if not self._taken:
                 raise NotTakenOverError("take over the run before acting on its screen")
             self._actions.append(action)
             self._cond.notify_all()
@@ -214,6 +221,9 @@ class LiveControl(AgentHooks):
     def finished(self, outcome: str, *, answer: str | None = None, error: str | None = None,
                  report: str | None = None, totals: dict[str, Any] | None = None) -> None:
         """The run ended: say how, and end the pages' streams."""
+        with self._cond:
+            self._stopping = True  # nothing more can be queued
+            self._actions.clear()
         self.state = "finished"
         self.hub.publish({"type": "state", "state": "finished"})
         self.hub.publish({"type": "finished", "outcome": outcome, "answer": answer,
@@ -274,6 +284,6 @@ def step_event(step: StepRecord) -> dict[str, Any]:
         "predicted": predicted,
         "executed": [[p.screenshot.x, p.screenshot.y] for p in step.executed],
         "timings": step.timings, "usage": step.usage.model_dump(),
-        "notes": [_short(n) for n in step.extra.get("notes", [])],
+        "notes": [_short(str(n)) for n in step.extra.get("notes", []) or []],
         "guard": step.extra.get("guard"),
     }

@@ -163,7 +163,7 @@ class RunManager:
                                  run_dir=run.run_dir, handle_signals=False)
             agent = Agent(driver, client, protocol=make_protocol(request.protocol), config=config,
                           hooks=[run.control, guard])
-            run.control.request_stop = agent.request_stop
+            run.control.follow(agent)
             result = agent.run(request.task)
             finish(run.control, result.run_dir, result.outcome, answer=result.answer,
                    error=result.record.error.message if result.record.error else None)
