@@ -32,6 +32,8 @@ from ..errors import (
     InputNotTakenError,
 )
 from ..guard import ActionGuard
+from ..protocols.base import ProtocolAdapter, prepare_observation, prepares_observation
+from ..protocols.registry import make_protocol
 from ..runlog import ErrorInfo, Outcome, RunLog, RunRecord, StepRecord, read_run
 from .diff import DEFAULT_THRESHOLD, DiffResult, image_difference
 from .drivers import driver_for_run
@@ -78,6 +80,9 @@ class ActionReplayer:
         self.settle_seconds = settle_seconds
         self.report = ReplayReport(source=str(self.source), threshold=threshold,
                                    recorded_outcome=self.record.outcome)
+        #: The recorded protocol when it changed what the model saw (set-of-marks drawn on
+        #: the screenshot): fresh screenshots are prepared the same way before comparing.
+        self.marker = observation_protocol(self.record.protocol)
 
     def run(self) -> ReplayReport:
         """Replay until the end, the first divergence, or the step the recording ended on."""
@@ -236,16 +241,20 @@ class ActionReplayer:
             details.append(result.detail)
         return ActionResult(points=points, detail="; ".join(d for d in details if d))
 
+    def _observe(self, recorded: StepRecord) -> Observation:
+        obs = self.driver.observe().fitted(max_pixels(recorded))
+        return obs if self.marker is None else prepare_observation(self.marker, self.driver, obs)
+
     def _observe_matching(self, recorded: StepRecord) -> tuple[Observation, DiffResult | None]:
         """Capture; while the screen differs, let it settle and capture again a few times."""
         path = recorded_screenshot(self.source, recorded)
         if path is None:
-            return self.driver.observe().fitted(max_pixels(recorded)), None  # nothing to compare
+            return self._observe(recorded), None  # nothing to compare
         with Image.open(path) as image:
             reference = image.convert("RGB")
         for attempt in range(self.settle_retries + 1):
             try:
-                obs = self.driver.observe().fitted(max_pixels(recorded))
+                obs = self._observe(recorded)
             except DriverError:  # e.g. captured mid-navigation; the page may settle
                 if attempt == self.settle_retries:
                     raise
@@ -269,6 +278,17 @@ class ActionReplayer:
         first = r.mismatches[0] if r.mismatches else None
         return (f"not reproduced: step {first.step}: {first.detail}" if first
                 else f"not reproduced: outcome {r.outcome}, recorded {r.recorded_outcome}")
+
+
+def observation_protocol(name: str) -> ProtocolAdapter | None:
+    """Protocol ``name`` if it prepares observations (GLM web's marks), else None."""
+    if not name:
+        return None
+    try:
+        protocol = make_protocol(name)
+    except ConfigError:  # a name this version does not know: compare plain screenshots
+        return None
+    return protocol if prepares_observation(protocol) else None
 
 
 def _format_of(step: StepRecord) -> tuple[str, int]:
