@@ -14,7 +14,7 @@ from guiagent.protocols.registry import available_protocols
 from guiagent.replay.diff import image_difference
 from guiagent.runlog import read_run
 from guiagent.testing import GlmModelServer, plan_intentions, standin, standin_server
-from guiagent.testing.standins import STANDINS
+from guiagent.testing.standins import STANDINS, IntendedAction
 
 pytestmark = pytest.mark.browser
 
@@ -142,3 +142,24 @@ def test_cli_run_with_protocol_fills_contact_form(protocol, sandbox, contact_pla
     assert_contact_row(sandbox.submissions("contact")[0])
     run = json.loads((out / "run.json").read_text())
     assert run["protocol"] == protocol and run["outcome"] == FINISHED.get(protocol, "done")
+
+
+@pytest.mark.parametrize("protocol,value,code,body", [
+    ("glm45v", "off", 0, {"enable_thinking": False}),
+    ("glm45v", "on", 0, {"enable_thinking": True}),
+    ("glm41v-pc", "off", 2, None),
+])
+def test_cli_thinking_switch(protocol, value, code, body, sandbox, tmp_path):
+    done = [IntendedAction("done", say="Nothing to do.")]
+    with standin_server(protocol, done) as server:
+        proc = subprocess.run(
+            [sys.executable, "-m", "guiagent.cli.main", "run", "Look at the page.",
+             "--protocol", protocol, "--thinking", value, "--url", sandbox.url + "/contact",
+             "--model-url", server.base_url, "--out", str(tmp_path / "run")],
+            capture_output=True, text=True, timeout=120)
+    assert proc.returncode == code, proc.stderr
+    if body is None:
+        assert "the glm41v-pc protocol has no thinking switch" in proc.stderr
+        assert server.requests == []
+    else:
+        assert server.requests[0].body["chat_template_kwargs"] == body

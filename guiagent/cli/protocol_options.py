@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from ..errors import ConfigError
 from ..protocols.base import ProtocolAdapter
 from ..protocols.registry import PROTOCOL_NAMES, make_protocol, protocol_for_model
 
@@ -27,3 +28,22 @@ def chosen_protocol(name: str | None, model: str | None, *, tips: str | None = N
     protocol = make_protocol(picked, tips=tips, prompt_template=prompt_template)
     why = "--protocol" if name else f"from the model name {model!r}"
     return protocol, f"protocol: {picked} ({why})"
+
+
+ThinkingOption = Annotated[str | None, typer.Option(
+    "--thinking", metavar="on|off",
+    help="Turn the model's thinking on or off with every request (chat_template_kwargs "
+    "enable_thinking; protocols with the switch: glm45v) [default: the server's].")]
+
+
+def with_thinking(protocol: ProtocolAdapter, value: str | None) -> ProtocolAdapter:
+    """``protocol`` with its thinking switch set from ``--thinking`` (unchanged when None)."""
+    if value is None:
+        return protocol
+    if value not in ("on", "off"):
+        raise ConfigError(f"--thinking takes on or off, not {value!r}")
+    if not hasattr(protocol, "thinking"):
+        raise ConfigError(f"the {protocol.name} protocol has no thinking switch; leave out "
+                          "--thinking (glm45v has one: GLM-4.5V and GLM-4.6V)")
+    protocol.thinking = value == "on"
+    return protocol

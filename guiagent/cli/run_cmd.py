@@ -21,7 +21,7 @@ from .desktop_apps import app_specs, desktop_display
 from .page_options import http_credentials, upload_paths
 from .price_options import PriceIn, PriceOut, tokens_line
 from .progress import ConsoleProgress
-from .protocol_options import ProtocolOption, chosen_protocol
+from .protocol_options import ProtocolOption, ThinkingOption, chosen_protocol, with_thinking
 from .safety_options import apply_safety
 from .terminal import console as terminal_console
 from .terminal import error, printable, styled
@@ -169,6 +169,7 @@ def run(
         help="Address of --live's UI; anything but 127.0.0.1/::1 requires the printed token.")
     ] = "127.0.0.1",
     protocol: ProtocolOption = None,
+    thinking: ThinkingOption = None,
     price_in: PriceIn = None,
     price_out: PriceOut = None,
 ) -> None:
@@ -200,6 +201,7 @@ def run(
                              image_format=image_format, max_image_pixels=max_pixels,
                              stuck_warn_after=min(stuck_warn, stuck_stop), stuck_stop_after=stuck_stop)
         adapter, protocol_line = chosen_protocol(protocol, model, tips=tips)
+        adapter = with_thinking(adapter, thinking)
         view = live_view(live, run_dir, task, live_host, live_port, stack)
         extra_hooks = view.start(guards) if view else []
     except (GuiAgentError, ValueError, OSError) as exc:
