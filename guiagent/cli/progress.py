@@ -29,7 +29,8 @@ class ConsoleProgress(AgentHooks):
             p = step.executed[0]
             where = f" -> ({p.surface.x:.0f},{p.surface.y:.0f})"
         parts: list[str | tuple[object, str]] = [
-            (f"step {step.index}", "bold"), f" {what}{where}  ",
+            (f"step {step.index}" + (f" ({step.actor})" if step.actor != "model" else ""), "bold"),
+            f" {what}{where}  ",
             (f"model {t.get('model', 0):.2f}s exec {t.get('execute', 0):.2f}s", "dim")]
         if step.tokens is not None and step.tokens.total:
             parts.append((f" {step.tokens.total:,} tokens", "dim"))
