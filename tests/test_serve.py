@@ -79,7 +79,7 @@ def test_without_a_gpu_serve_prints_the_command_and_exits_2(tmp_path, bin_dir):
     assert proc.returncode == 2
     assert "needs a GPU and none was found" in err and "--backend transformers" in err
     assert out.strip() == ("vllm serve Qwen/Qwen2.5-VL-7B-Instruct --host 127.0.0.1 --port 8000 "
-                           "--limit-mm-per-prompt '{\"image\":5,\"video\":0}' --max-model-len 65536")
+                           "--limit-mm-per-prompt '{\"image\":2,\"video\":0}' --max-model-len 65536")
     assert not log.exists()  # nothing was started
 
 

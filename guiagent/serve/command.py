@@ -38,7 +38,7 @@ def build_command(model: str, facts: ServingFacts, backend: Backend, *, host: st
                   tp: int, extra: list[str]) -> ServeCommand:
     """The server's argv for ``model`` served the way ``facts`` says."""
     if backend == "vllm":
-        limits: dict[str, int] = {"image": facts.images}
+        limits: dict[str, int] = {"image": facts.serve_images or facts.images}
         if facts.video_off:
             limits["video"] = 0
         flags: list[tuple[str, str | None]] = [
@@ -52,6 +52,8 @@ def build_command(model: str, facts: ServingFacts, backend: Backend, *, host: st
             flags.append(("--reasoning-parser", facts.reasoning_parser))
         if facts.tool_parser:
             flags += [("--tool-call-parser", facts.tool_parser), ("--enable-auto-tool-choice", None)]
+        flags += [(flag, value) for flag, value in zip(facts.vllm_flags[::2], facts.vllm_flags[1::2],
+                                                        strict=True)]
         return ServeCommand(["vllm", "serve", model, *_merge(flags, extra)], backend, True, "vllm",
                             install="pip install 'guiagent[serve]'  # vLLM, needs a CUDA GPU")
     if backend == "sglang":

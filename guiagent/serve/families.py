@@ -37,6 +37,10 @@ class ServingFacts:
     special_tokens: tuple[str, ...] = ()
     #: Whether the recipes turn video inputs off (``"video": 0``: less memory profiled).
     video_off: bool = False
+    #: The image limit to serve with, when the recipe allows more than the protocol sends.
+    serve_images: int | None = None
+    #: Other vLLM flags the family's recipe recommends.
+    vllm_flags: tuple[str, ...] = ()
     #: Rough prompt size of one step at 1280x720 with full history (tokens), for doctor.
     step_tokens: int = 8000
 
@@ -53,11 +57,12 @@ FAMILIES: dict[str, ServingFacts] = {f.name: f for f in (
                  tool_parser="glm45", thinking_in_reasoning_field=True, special_tokens=_GLM_BOX,
                  step_tokens=9000),
     ServingFacts("ui-tars", ("ByteDance-Seed/UI-TARS-1.5-7B",), images=5,
-                 max_model_len=32768, step_tokens=9000),
-    ServingFacts("qwen25vl", ("Qwen/Qwen2.5-VL-7B-Instruct",), images=5,
-                 max_model_len=65536, video_off=True, step_tokens=6000),
+                 max_model_len=20000, step_tokens=9000),
+    ServingFacts("qwen25vl", ("Qwen/Qwen2.5-VL-7B-Instruct",), images=1, serve_images=2,
+                 max_model_len=65536, video_off=True, step_tokens=3000),
     ServingFacts("qwen3vl", ("Qwen/Qwen3-VL-8B-Instruct",), images=5,
-                 max_model_len=65536, video_off=True, step_tokens=8000),
+                 max_model_len=128000, video_off=True, step_tokens=8000,
+                 vllm_flags=("--mm-processor-cache-type", "shm")),
     ServingFacts("json", (), images=1, max_model_len=None, step_tokens=3000),
 )}
 
