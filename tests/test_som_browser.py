@@ -4,6 +4,7 @@ import pytest
 
 from guiagent.drivers.playwright import PlaywrightDriver
 from guiagent.protocols.glm41v_web import Glm41vWebProtocol
+from guiagent.protocols.som import read_marks
 
 pytestmark = pytest.mark.browser
 
@@ -44,6 +45,8 @@ def test_numbering_is_out_of_the_pages_reach_and_names_are_data(shared_browser):
         proto = Glm41vWebProtocol()
         proto.prepare_observation(driver, driver.observe())
         lines = proto.marks.listing().split("\t")
+        driver.page.set_content("<button>Only me</button>")  # a new document: a new world
+        assert read_marks(driver.page).listing() == '[0]: <button> "Only me";'
     finally:
         driver.close()
     # Found despite the page's patched DOM functions (they live in the page's world only);

@@ -153,8 +153,10 @@ def _evaluate_isolated(page: Any, expression: str) -> Any:
     document (and with it the world) is gone.
     """
     last: Exception | None = None
-    for attempt in range(2):
-        world = None if attempt else _WORLDS.get(page)
+    for attempt in range(3):
+        world = _WORLDS.get(page) if attempt < 2 else None
+        if world is not None and attempt == 1:
+            world.context_id = None  # a new document: same session, new world
         try:
             if world is None:
                 session = page.context.new_cdp_session(page)
@@ -168,7 +170,8 @@ def _evaluate_isolated(page: Any, expression: str) -> Any:
                 "expression": expression, "contextId": world.context_id,
                 "returnByValue": True})
         except Exception as exc:  # noqa: BLE001 - Playwright's Error: the world or session is gone
-            _WORLDS.pop(page, None)
+            if attempt:  # a new world in the same session did not help either
+                _WORLDS.pop(page, None)
             last = exc
             continue
         if "exceptionDetails" in result:
