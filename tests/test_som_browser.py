@@ -1,10 +1,15 @@
 """Set-of-marks in real Chromium: numbering a hostile page, drawing, and clicks that land."""
 
+import urllib.parse
+
 import pytest
 
+from guiagent import Agent, AgentConfig, ModelSettings, OpenAIChatClient
 from guiagent.drivers.playwright import PlaywrightDriver
+from guiagent.guard import ActionGuard
 from guiagent.protocols.glm41v_web import Glm41vWebProtocol
 from guiagent.protocols.som import read_marks
+from guiagent.testing import GlmModelServer
 
 pytestmark = pytest.mark.browser
 
@@ -89,3 +94,30 @@ def test_marks_are_drawn_on_the_screenshot_and_clicks_land_on_small_targets(
     scale = options.get("device_scale_factor", 1)
     assert (point.surface.x, point.surface.y) == (604, 404)
     assert (point.device.x, point.device.y) == (604 * scale, 404 * scale)
+
+
+SHOP = ("data:text/html," + urllib.parse.quote(
+    "<!doctype html><body><form onsubmit=\"document.title='sent'; return false\">"
+    "<input id='q' aria-label='Search'> <button>Buy now</button></form></body>"))
+
+
+def test_element_actions_pass_the_action_guard(shared_browser, tmp_path):
+    # Type's Enter would press the form's "Buy now" button, and Click [1] presses it:
+    # the unattended guard refuses both, as it would refuse pc-protocol clicks.
+    answers = [f"<answer>Thought: t\nAction: {a}\nMemory_Updated: {{}}</answer>"
+               for a in ("Type [0]; [shoes]", "Click [1]", "ANSWER; <content>no</content>")]
+    with GlmModelServer(answers) as server:
+        driver = PlaywrightDriver(SHOP, browser=shared_browser.get())
+        agent = Agent(driver, OpenAIChatClient(ModelSettings(base_url=server.base_url, retries=0)),
+                      protocol="glm41v-web", hooks=[ActionGuard()],
+                      config=AgentConfig(run_dir=tmp_path / "run"))
+        with driver:
+            result = agent.run("Search for shoes")
+            title, typed = driver.page.title(), driver.page.input_value("#q")
+    assert result.outcome == "answered"
+    first, second = result.steps[:2]
+    assert typed == "shoes" and title != "sent"
+    assert first.result == "refused" and "buy now" in first.error.message.lower()
+    assert [a["action"] for a in first.extra["then"]] == ["key", "key", "type", "key"]
+    assert second.result == "refused"
+    assert "Observation:that action was refused" in server.requests[1].text
