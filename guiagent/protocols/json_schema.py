@@ -21,7 +21,7 @@ from importlib import resources
 from string import Template
 from typing import TYPE_CHECKING, Any
 
-from .base import ChatRequest, ParsedAnswer, StepInput
+from .base import ChatRequest, ParsedAnswer, ProtocolAdapter, StepInput
 from .coordinates import THOUSANDTHS
 from .json_actions import action_classes, action_space_text, parse_json_answer, response_format
 
@@ -96,3 +96,7 @@ class JsonSchemaProtocol:
     def parse(self, content: str, reasoning: str | None = None) -> ParsedAnswer:
         """Read the JSON object (see :mod:`guiagent.protocols.json_actions`)."""
         return parse_json_answer(content, reasoning)
+
+
+if TYPE_CHECKING:  # mypy checks the class against the contract
+    _conforms: ProtocolAdapter = JsonSchemaProtocol()

@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..actions import Point
-from .base import ChatRequest, ParsedAnswer, StepInput
+from .base import ChatRequest, ParsedAnswer, ProtocolAdapter, StepInput
 from .coordinates import SmartResizedPixels
 from .qwen_common import packaged_template, split_template, tips_text, tools_line
 from .qwen_tool_call import QWEN25_ACTIONS, last_pointer, parse_tool_call, tool_call_arguments
@@ -93,3 +93,7 @@ class Qwen25vlProtocol:
         """Parse one answer; drags start at the pointer the history left."""
         return parse_tool_call(content, reasoning, actions=self.tool_actions,
                                pointer=self._pointer, centre=self._centre)
+
+
+if TYPE_CHECKING:  # mypy checks the class against the contract
+    _conforms: ProtocolAdapter = Qwen25vlProtocol()

@@ -20,7 +20,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from ..actions import Point
-from .base import ChatRequest, HistoryEntry, ParsedAnswer, StepInput
+from .base import ChatRequest, HistoryEntry, ParsedAnswer, ProtocolAdapter, StepInput
 from .coordinates import Normalised
 from .qwen_common import packaged_template, split_template, tips_text, tools_line
 from .qwen_tool_call import (
@@ -125,3 +125,7 @@ class Qwen3vlProtocol:
         """Parse one answer (coordinates in thousandths of the screenshot)."""
         return parse_tool_call(content, reasoning, actions=self.tool_actions,
                                pointer=self._pointer, centre=Point(x=500, y=500))
+
+
+if TYPE_CHECKING:  # mypy checks the class against the contract
+    _conforms: ProtocolAdapter = Qwen3vlProtocol()

@@ -20,7 +20,7 @@ from importlib import resources
 from string import Template
 from typing import TYPE_CHECKING, Any
 
-from .base import ChatRequest, ParsedAnswer, StepInput
+from .base import ChatRequest, ParsedAnswer, ProtocolAdapter, StepInput
 from .coordinates import SmartResizedPixels
 from .ui_tars_parse import add_box_tokens, parse_ui_tars
 
@@ -112,3 +112,7 @@ class UiTarsProtocol:
     def parse(self, content: str, reasoning: str | None = None) -> ParsedAnswer:
         """Parse one answer (see :mod:`guiagent.protocols.ui_tars_parse`)."""
         return parse_ui_tars(content, reasoning)
+
+
+if TYPE_CHECKING:  # mypy checks the class against the contract
+    _conforms: ProtocolAdapter = UiTarsProtocol()
