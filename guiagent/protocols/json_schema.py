@@ -22,6 +22,7 @@ from string import Template
 from typing import TYPE_CHECKING, Any
 
 from .base import ChatRequest, ParsedAnswer, ProtocolAdapter, StepInput
+from .click_grounding import ClickGrounding
 from .coordinates import THOUSANDTHS
 from .json_actions import action_classes, action_space_text, parse_json_answer, response_format
 
@@ -42,7 +43,8 @@ class JsonSchemaProtocol:
     name = "json"
     actions = frozenset(str(cls.model_fields["action"].default) for cls in action_classes())  # type: ignore[attr-defined]
     coordinates = THOUSANDTHS
-    grounding = None
+    #: "Where is X?" asked as a one-step "Click X." task (:mod:`.click_grounding`).
+    grounding: ClickGrounding
 
     def __init__(self, tips: str | None = None, *, prompt_template: str | None = None,
                  strict: bool = True) -> None:
@@ -51,6 +53,8 @@ class JsonSchemaProtocol:
         self.strict = strict
         self._template = Template(prompt_template if prompt_template is not None
                                   else default_template())
+        self.grounding = ClickGrounding(lambda: JsonSchemaProtocol(
+            prompt_template=self.prompt_template, strict=self.strict))
 
     def with_tips(self, tips: str | None) -> JsonSchemaProtocol:
         """The same protocol with ``tips`` added to its own."""

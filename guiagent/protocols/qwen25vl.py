@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..actions import Point
 from .base import ChatRequest, ParsedAnswer, ProtocolAdapter, StepInput
+from .click_grounding import ClickGrounding
 from .coordinates import SmartResizedPixels
 from .qwen_common import packaged_template, split_template, tips_text, tools_line
 from .qwen_tool_call import QWEN25_ACTIONS, last_pointer, parse_tool_call, tool_call_arguments
@@ -37,7 +38,8 @@ class Qwen25vlProtocol:
 
     name = "qwen25vl"
     actions = ACTIONS
-    grounding = None
+    #: "Where is X?" asked as a one-step "Click X." task (:mod:`.click_grounding`).
+    grounding: ClickGrounding
     tool_actions = QWEN25_ACTIONS
 
     def __init__(self, tips: str | None = None, *, prompt_template: str | None = None,
@@ -50,6 +52,8 @@ class Qwen25vlProtocol:
             "--prompt-template" if prompt_template is not None else "qwen25vl.txt")
         self._pointer: Point | None = None
         self._centre: Point | None = None
+        self.grounding = ClickGrounding(lambda: Qwen25vlProtocol(
+            prompt_template=self.prompt_template, coordinates=self.coordinates))
 
     def with_tips(self, tips: str | None) -> Qwen25vlProtocol:
         """The same protocol with ``tips`` added to its own."""

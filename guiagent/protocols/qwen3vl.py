@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..actions import Point
 from .base import ChatRequest, HistoryEntry, ParsedAnswer, ProtocolAdapter, StepInput
+from .click_grounding import ClickGrounding
 from .coordinates import Normalised
 from .qwen_common import packaged_template, split_template, tips_text, tools_line
 from .qwen_tool_call import (
@@ -58,7 +59,8 @@ class Qwen3vlProtocol:
     name = "qwen3vl"
     actions = ACTIONS
     coordinates = COORDINATES
-    grounding = None
+    #: "Where is X?" asked as a one-step "Click X." task (:mod:`.click_grounding`).
+    grounding: ClickGrounding
     tool_actions = QWEN25_ACTIONS + QWEN3_EXTRA_ACTIONS
 
     def __init__(self, tips: str | None = None, *, prompt_template: str | None = None,
@@ -70,6 +72,8 @@ class Qwen3vlProtocol:
             prompt_template if prompt_template is not None else packaged_template("qwen3vl.txt"),
             "--prompt-template" if prompt_template is not None else "qwen3vl.txt")
         self._pointer: Point | None = None
+        self.grounding = ClickGrounding(lambda: Qwen3vlProtocol(
+            prompt_template=self.prompt_template))
 
     def with_tips(self, tips: str | None) -> Qwen3vlProtocol:
         """The same protocol with ``tips`` added to its own."""

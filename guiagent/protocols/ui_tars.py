@@ -21,6 +21,7 @@ from string import Template
 from typing import TYPE_CHECKING, Any
 
 from .base import ChatRequest, ParsedAnswer, ProtocolAdapter, StepInput
+from .click_grounding import ClickGrounding
 from .coordinates import SmartResizedPixels
 from .ui_tars_parse import add_box_tokens, parse_ui_tars
 
@@ -47,7 +48,8 @@ class UiTarsProtocol:
 
     name = "ui-tars"
     actions = ACTIONS
-    grounding = None
+    #: "Where is X?" asked as a one-step "Click X." task (:mod:`.click_grounding`).
+    grounding: ClickGrounding
 
     def __init__(self, tips: str | None = None, *, prompt_template: str | None = None,
                  language: str = "English", history_images: int = HISTORY_IMAGES,
@@ -59,6 +61,8 @@ class UiTarsProtocol:
         self.coordinates = coordinates
         self._template = Template(prompt_template if prompt_template is not None
                                   else default_template())
+        self.grounding = ClickGrounding(lambda: UiTarsProtocol(
+            prompt_template=self.prompt_template, language=self.language, coordinates=self.coordinates))
 
     def with_tips(self, tips: str | None) -> UiTarsProtocol:
         """The same protocol with ``tips`` added to its own."""
