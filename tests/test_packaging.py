@@ -35,6 +35,10 @@ def test_wheel_holds_the_data_files(tmp_path):
     expected = {
         "guiagent/py.typed",
         "guiagent/prompts/glm41v_pc.txt",
+        "guiagent/prompts/glm45v_pc.txt",
+        "guiagent/prompts/glm45v_pc_actions.txt",
+        "guiagent/prompts/glm41v_web.txt",
+        "guiagent/protocols/som_marks.js",
         "guiagent/drivers/select_shim.js",
         "guiagent/replay/templates/report.html.j2",
         "guiagent/ui/static/index.html",
