@@ -9,16 +9,27 @@ for guiagent's path and for a naive baseline measured in the same run:
 * baseline: a full-size PNG capture, decoded, and every image of the request
   (current + 4 previous, all full size) re-encoded as PNG on every call.
 
+Side by side (``--side-by-side``): whole 10-step episodes on the same page with the
+same instant fake model through guiagent, a bare Playwright loop and, with
+``--browser-use-python PATH``, browser-use; see ``step_side_by_side.py`` and
+benchmarks/README.md (how to make the browser-use venv).
+
 Usage: python benchmarks/step_overhead.py [--iterations N]
+       python benchmarks/step_overhead.py --side-by-side [--episodes 3]
+              [--viewports 1280x720,1920x1080] [--browser-use-python /work/bu-venv/bin/python]
+              [--json FILE]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import base64
 import io
 import statistics
 import time
+from pathlib import Path
 
 from PIL import Image
 
@@ -93,7 +104,22 @@ def baseline(driver, protocol, previous_full, n):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--iterations", type=int, default=20)
+    parser.add_argument("--side-by-side", action="store_true",
+                        help="whole episodes through guiagent, a bare loop and browser-use")
+    parser.add_argument("--episodes", type=int, default=3, help="per contender and viewport")
+    parser.add_argument("--viewports", default="1280x720,1920x1080")
+    parser.add_argument("--browser-use-python", default=None,
+                        help="python of a venv with browser-use installed")
+    parser.add_argument("--json", default=None, help="also write the gaps (seconds) here")
     args = parser.parse_args()
+    if args.side_by_side:
+        from step_side_by_side import print_table, side_by_side
+
+        results = side_by_side(args.viewports.split(","), args.episodes, args.browser_use_python)
+        print_table(results, "%.2f %.2f %.2f" % os.getloadavg())
+        if args.json:
+            Path(args.json).write_text(json.dumps(results, indent=1))
+        return
     protocol = Glm41vPcProtocol()
     with WebSandbox() as sandbox, PlaywrightDriver(sandbox.url + "/contact") as driver:
         first = driver.observe()
