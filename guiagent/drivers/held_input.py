@@ -129,7 +129,6 @@ def perform(action: Action, frame: ScreenFrame) -> tuple[Callable[[Any], Awaitab
     button = {"right_click": "right", "middle_click": "middle"}.get(action.action, "left")
     count = 2 if isinstance(action, LeftDoubleClick) else 1
 
-    async def click(impl: Any) -> None:
-        await impl.mouse.move(x, y, None)
+    async def click(impl: Any) -> None:  # click() moves the pointer there first itself
         await impl.mouse.click(x, y, None, button, count)
     return click, ActionResult(points=[p], detail=action.action)

@@ -37,6 +37,7 @@ class PageEventsMixin:
     _last_shot: tuple[bytes, str] | None
     _capture_kwargs: Any
     _settle: Any
+    _on_frame_navigated: Any
 
     def reset_page_events(self) -> None:
         """Forget everything pending (a new browser)."""
@@ -57,6 +58,7 @@ class PageEventsMixin:
         page.on("filechooser", self._on_chooser)
         page.on("download", self._on_download)
         page.on("close", self._on_close)
+        page.on("framenavigated", self._on_frame_navigated)
 
     def _on_new_page(self, page: Any) -> None:
         """Popups and target=_blank links: follow them like a person would."""

@@ -18,18 +18,26 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ..actions import Action, Key
+from ..actions import Action, Key, Scroll
 from ..allowlist import AllowList
 from ..errors import ConfigError, DriverError
 from ..geometry import ScreenFrame, Size
 from ..keys import parse_combo
 from .allow_proxy import AllowListProxy
 from .base import ActionResult, BaseDriver, Observation, without_typed_text
+from .capture import ScreenCapture
 from .browser import acquire_playwright, launch_chromium, release_playwright
 from .held_input import DialogSignal, perform, run_until_held
 from .overlay import OverlaySurface
 from .page_events import PageEventsMixin
 from .page_files import declared_uploads
+from .settle import (
+    EXPECTED_EVENT_TIMEOUT_S,
+    SETTLE_JS,
+    settle_page,
+    wait_for_event,
+    wait_for_new_document,
+)
 
 _PW_KEYS = {
     "ctrl": "Control", "shift": "Shift", "alt": "Alt", "meta": "Meta", "enter": "Enter",
@@ -40,8 +48,6 @@ _PW_KEYS = {
     "menu": "ContextMenu", **{f"f{i}": f"F{i}" for i in range(1, 13)},
 }
 CAPTURE_TRIES = 3
-_TWO_FRAMES = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
-_OPENED_JS = "() => { const n = window.__guiagentOpened || 0; window.__guiagentOpened = 0; return n; }"
 
 
 def playwright_combo(keys: str) -> str:
@@ -61,7 +67,7 @@ class PlaywrightDriver(PageEventsMixin, BaseDriver):
     def __init__(self, url: str | None = None, *, viewport: Size | str = "1280x720",
                  headless: bool = True, device_scale_factor: float = 1.0,
                  screenshot_scale: str = "css", image_format: str = "jpeg", jpeg_quality: int = 85,
-                 executable_path: str | None = None, settle_ms: int = 50,
+                 executable_path: str | None = None, settle_ms: int = 0,
                  wait_seconds: float = 5.0, upload_files: Sequence[str | Path] | None = None,
                  http_credentials: dict[str, str] | None = None,
                  allow_domains: list[str] | None = None, browser: Any = None) -> None:
@@ -90,6 +96,8 @@ class PlaywrightDriver(PageEventsMixin, BaseDriver):
         self._pw: Any = None
         self._navigating = self._popup_expected = False
         self._page_before: Any = None
+        #: Main-frame commits so far (``framenavigated``), and the count when the action began.
+        self._commits = self._commits_before = 0
         self._browser: Any = None
         #: A browser someone else launched and owns (an evaluation worker's): this driver
         #: only opens and closes its own context in it.
@@ -99,6 +107,7 @@ class PlaywrightDriver(PageEventsMixin, BaseDriver):
         self._signal: DialogSignal | None = None
         self.overlay: OverlaySurface | None = None
         self._last_shot: tuple[bytes, str] | None = None
+        self._screens = ScreenCapture()
         self._last_title = ""
         self.reset_page_events()
 
@@ -158,6 +167,7 @@ class PlaywrightDriver(PageEventsMixin, BaseDriver):
             self.context.add_init_script(shim)
             self.context.add_init_script(resources.files("guiagent.drivers").joinpath(
                 "popup_watch.js").read_text("utf-8"))
+            self.context.add_init_script(SETTLE_JS)
             self.context.on("page", self._on_new_page)
             self.context.on("request", self._on_request)
             first = self.context.new_page()
@@ -219,7 +229,7 @@ class PlaywrightDriver(PageEventsMixin, BaseDriver):
                 data, title = self.overlay.page.screenshot(**kwargs), self._last_title
                 break
             try:
-                data = page.screenshot(**kwargs)
+                data = self._capture(page, kwargs)
                 title = page.title()
                 self._last_shot, self._last_title = (data, f"image/{self.image_format}"), title
                 break
@@ -239,6 +249,14 @@ class PlaywrightDriver(PageEventsMixin, BaseDriver):
         return Observation(frame=frame, data=data, mime=f"image/{self.image_format}",
                            url=page.url, title=title, capture_seconds=time.perf_counter() - t0)
 
+    def _capture(self, page: Any, kwargs: dict[str, Any]) -> bytes:
+        """The viewport as captured by Chromium (:mod:`.capture`), else by Playwright."""
+        if self.device_scale_factor == 1:
+            data = self._screens.capture(page, self.image_format, self.jpeg_quality)
+            if data is not None:
+                return data
+        return page.screenshot(**kwargs)
+
     def act(self, action: Action, frame: ScreenFrame) -> ActionResult:
         """Execute one action with real input events (on the overlay while one waits)."""
         done = self.act_without_screen(action)
@@ -253,6 +271,7 @@ class PlaywrightDriver(PageEventsMixin, BaseDriver):
         self._navigating = False
         self._popup_expected = False
         self._page_before = page
+        self._commits_before = self._commits
         assert self._signal is not None
         self._signal.rearm()
         try:
@@ -261,42 +280,45 @@ class PlaywrightDriver(PageEventsMixin, BaseDriver):
             raise DriverError(without_typed_text(
                 action, f"{action.action} failed in the browser: {exc}")) from None
         if self._held is None:
-            self._settle()
+            self._settle(wheel=isinstance(action, Scroll))
         if self.show_pending() and self._shown is not None:
             result.detail += f"; the page opened a {self._shown.kind} dialog" if \
                 self._shown.kind != "file" else "; the page opened a file chooser"
         return result
 
-    def _settle(self) -> None:
-        """Let what the action triggered finish before the next capture.
+    def _settle(self, *, wheel: bool = False) -> None:
+        """Let what the action started finish before the next capture (:mod:`.settle`).
 
-        Two animation frames cover re-renders; a short pause lets a click start
-        its navigation; only when one started do we wait for the new page to load.
+        The page tells, in one round trip, when the work the action started is
+        done (at once when there is none); a new tab it asked for is waited for,
+        and a navigation until the new document has loaded. ``settle_ms`` adds a
+        fixed pause on top (0 by default; for pages that change by means the
+        watcher cannot see).
         """
         page = self._page
         try:
-            run_until_held(page, lambda impl: impl.evaluate(_TWO_FRAMES, None), self._signal, 5.0)
-            asked = not self._pending and (self._popup_expected or self._asked_for_tab())
+            state = settle_page(page, self._signal, wheel=wheel)
+            asked = not self._pending and (self._popup_expected or bool(state.get("opened")))
             if asked and self._page is self._page_before:
                 # a new tab is coming but its page object has not arrived yet
                 self.context.wait_for_event("page", timeout=5_000)
-                page = self._page
-                self._navigating = True
+            if self._page is not self._page_before:  # a new tab: wait for its first page
+                self._page.wait_for_load_state("load", timeout=10_000)
+            elif (self._navigating or state["navigating"]) and not self._pending:
+                wait_for_new_document(page, committed=self._commits != self._commits_before)
+            expect = tuple(state.get("expect") or ())
+            if expect and not self._pending and not self._downloads:
+                wait_for_event(page, expect, EXPECTED_EVENT_TIMEOUT_S)
             if self.settle_ms:
-                page.wait_for_timeout(self.settle_ms)
-            if self._navigating and not self._pending:
-                page.wait_for_load_state("load", timeout=10_000)
+                self._page.wait_for_timeout(self.settle_ms)
         except Exception:  # noqa: BLE001,S110 - a page still loading is not an error of the action
             pass
         finally:
             self._navigating = self._popup_expected = False
 
-    def _asked_for_tab(self) -> bool:
-        """Whether the page opened a tab during the action (``popup_watch.js`` counts them)."""
-        try:
-            return bool(self._page.evaluate(_OPENED_JS))
-        except Exception:  # noqa: BLE001 - a page mid-navigation asked for nothing we can see
-            return False
+    def _on_frame_navigated(self, frame: Any) -> None:
+        if frame.parent_frame is None and frame.page is self._page:
+            self._commits += 1
 
     def _on_request(self, req: Any) -> None:
         try:

@@ -1,0 +1,113 @@
+"""Settling after an action: wait for the work the action started, and for nothing else.
+
+A fixed pause is either too short (a form posts and the next screenshot shows
+the old page) or too long (every click pays it). ``settle_watch.js``, installed
+in every document, records what the page does after a trusted input event:
+fetches and XHRs, short timers and animation frames (and what their callbacks
+schedule in turn), finite CSS animations and transitions, DOM mutations, and
+navigations (the Navigation API's ``navigate`` event). :func:`settle_page` asks
+it, in one round trip, to resolve once that work is done; a page with nothing
+pending answers at once. A page that keeps changing on its own (a clock, a
+spinner, an infinite animation) is not waited for: work counts only when the
+action started it, and waiting is bounded anyway.
+
+When a navigation started, :func:`wait_for_new_document` waits for the new
+document to commit (or for a download, a dialog, the page closing) and then for
+its ``load`` event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from importlib import resources
+from typing import Any
+
+from .held_input import DialogSignal, run_until_held
+
+SETTLE_JS = resources.files("guiagent.drivers").joinpath("settle_watch.js").read_text("utf-8")
+#: Longest wait for animation frames, timers and mutations the action started (ms).
+FRAMES_CAP_MS = 1000
+#: Longest wait for requests (fetch, XHR) the action started (ms).
+NETWORK_CAP_MS = 5000
+#: Longest wait for a started navigation to commit, and then to load (s).
+COMMIT_TIMEOUT_S = 5.0
+LOAD_TIMEOUT_S = 10.0
+#: Longest wait for a file chooser or download the page said is coming (s).
+EXPECTED_EVENT_TIMEOUT_S = 3.0
+
+_ASK = "([a, b, c]) => window.__guiagentSettle ? window.__guiagentSettle(a, b, c) : null"
+
+
+def settle_page(page: Any, signal: DialogSignal | None, *, wheel: bool = False,
+                frames_cap_ms: int = FRAMES_CAP_MS,
+                network_cap_ms: int = NETWORK_CAP_MS) -> dict[str, Any]:
+    """Wait for the work the last input started; what the page said about it.
+
+    ``wheel``: the input was wheel events (the page sees them a moment after
+    Chromium acknowledged them; the scroll follows).
+
+    The answer has ``why`` (``settled``, ``bounded``, ``navigating``, ``no input``,
+    ``held``: a dialog opened, ``gone``: the document went away mid-wait, a
+    navigation), ``navigating``, ``opened`` (new tabs the page asked for) and
+    ``expect`` (Playwright events on their way: ``filechooser``, ``download``).
+    """
+    answer: dict[str, Any] = {}
+
+    async def ask(impl: Any) -> None:
+        value = await impl.evaluate(_ASK, [frames_cap_ms, network_cap_ms, wheel])
+        if isinstance(value, dict):
+            answer.update(value)
+
+    limit = (frames_cap_ms + network_cap_ms) / 1000 + 1.0
+    try:
+        held = run_until_held(page, ask, signal, limit)
+    except Exception as exc:  # noqa: BLE001 - Playwright's Error: the document is gone
+        text = str(exc).lower()
+        gone = "context was destroyed" in text or "navigat" in text or "closed" in text
+        return {"why": "gone" if gone else "error", "navigating": gone, "opened": 0}
+    if held is not None:
+        return {"why": "held", "navigating": False, "opened": 0}
+    if not answer:
+        return {"why": "no watcher", "navigating": False, "opened": 0}
+    answer["navigating"] = bool(answer.get("navigating"))
+    return answer
+
+
+def wait_for_event(page: Any, names: tuple[str, ...], timeout: float) -> str | None:
+    """Run Playwright's loop until one of the page's events ``names`` fires; its name, or None.
+
+    ``framenavigated`` counts only for the main frame.
+    """
+    loop = page._loop
+    done: asyncio.Future[str] = loop.create_future()
+    handlers = []
+    for name in names:
+        def handler(*args: Any, name: str = name) -> None:
+            if name == "framenavigated" and args and getattr(args[0], "parent_frame", None) is not None:
+                return
+            if not done.done():
+                done.set_result(name)
+        page.on(name, handler)
+        handlers.append((name, handler))
+
+    async def wait() -> str | None:
+        try:
+            return await asyncio.wait_for(asyncio.shield(done), timeout)
+        except asyncio.TimeoutError:
+            return None
+
+    try:
+        return page._sync(wait())
+    finally:
+        for name, handler in handlers:
+            page.remove_listener(name, handler)
+
+
+def wait_for_new_document(page: Any, committed: bool) -> None:
+    """After a navigation started: wait for it to commit (unless it has), then for ``load``."""
+    if not committed:
+        fired = wait_for_event(page, ("framenavigated", "download", "dialog", "close"),
+                               COMMIT_TIMEOUT_S)
+        if fired != "framenavigated":
+            return
+    page.wait_for_load_state("load", timeout=LOAD_TIMEOUT_S * 1000)

@@ -1,0 +1,173 @@
+// guiagent: what the last input started, so the driver waits for exactly that (drivers/settle.py).
+(() => {
+  if (window.__guiagentSettle) return;
+  const now = () => performance.now();
+  // Work started since the first trusted input after the last settle counts as the action's:
+  // fetches and XHRs, short timers, animation frames, finite CSS animations, DOM mutations.
+  // Timers and frames scheduled from a callback inherit that callback's origin, so a clock or
+  // a spinner the page ran before the action never counts (it must not stall the step).
+  let mark = -1;
+  let origin = null;          // the origin of the callback now running ('action' | 'page')
+  let mutatedAt = -1;         // the last DOM mutation not made by a page-origin callback
+  let navigating = false;
+  const pending = new Map();  // id -> [start time, 'network' | 'frame'] of the action's work
+  let nextId = 0;
+  const since = () => (mark < 0 ? Infinity : mark);
+  const ours = () => origin === 'action' || (origin === null && mark >= 0);
+  const begin = (kind) => {
+    if (!ours()) return 0;
+    const id = ++nextId;
+    pending.set(id, [now(), kind]);
+    return id;
+  };
+  const end = (id) => { if (id) pending.delete(id); };
+  const observer = new MutationObserver(() => { if (ours()) mutatedAt = now(); });
+  const observe = () => observer.observe(document, {subtree: true, childList: true, attributes: true,
+                                                    characterData: true});
+  if (document.documentElement) observe(); else document.addEventListener('DOMContentLoaded', observe);
+  const wrapCallback = (fn, id, from) => function (...args) {
+    end(id);
+    const outer = origin;
+    origin = from;
+    try { return fn.apply(this, args); } finally {
+      if (observer.takeRecords().length && from === 'action') mutatedAt = now();
+      origin = outer;
+    }
+  };
+  const fromNow = () => (ours() ? 'action' : 'page');
+  const timeout = window.setTimeout, clear = window.clearTimeout;
+  const timerIds = new Map();
+  window.setTimeout = function (fn, delay, ...rest) {
+    if (typeof fn !== 'function') return timeout.call(this, fn, delay, ...rest);
+    const id = Number(delay || 0) <= 500 ? begin('frame') : 0;
+    const handle = timeout.call(this, wrapCallback(fn, id, fromNow()), delay, ...rest);
+    if (id) timerIds.set(handle, id);
+    return handle;
+  };
+  window.clearTimeout = function (handle) { end(timerIds.get(handle)); timerIds.delete(handle);
+                                           return clear.call(this, handle); };
+  const interval = window.setInterval;
+  window.setInterval = function (fn, delay, ...rest) {  // periodic: never waited for
+    if (typeof fn !== 'function') return interval.call(this, fn, delay, ...rest);
+    return interval.call(this, wrapCallback(fn, 0, fromNow()), delay, ...rest);
+  };
+  const raf = window.requestAnimationFrame, caf = window.cancelAnimationFrame;
+  const frameIds = new Map();
+  window.requestAnimationFrame = function (fn) {
+    const id = begin('frame');
+    const handle = raf.call(this, wrapCallback(fn, id, fromNow()));
+    if (id) frameIds.set(handle, id);
+    return handle;
+  };
+  window.cancelAnimationFrame = function (handle) { end(frameIds.get(handle)); frameIds.delete(handle);
+                                                   return caf.call(this, handle); };
+  const fetch = window.fetch;
+  if (fetch) {
+    window.fetch = function (...args) {
+      const id = begin('network');
+      const promise = fetch.apply(this, args);
+      promise.then(() => end(id), () => end(id));
+      return promise;
+    };
+  }
+  const send = XMLHttpRequest.prototype.send;
+  XMLHttpRequest.prototype.send = function (...args) {
+    const id = begin('network');
+    this.addEventListener('loadend', () => end(id), {once: true});
+    return send.apply(this, args);
+  };
+  // Scrolling happens after the wheel or key event was handled, over the next frames.
+  let scrollAsked = false;
+  let wheelSeen = false;
+  let scrolledAt = -1;
+  const SCROLL_KEYS = new Set(['PageDown', 'PageUp', 'ArrowDown', 'ArrowUp', 'ArrowLeft',
+                               'ArrowRight', 'Home', 'End', ' ']);
+  for (const type of ['pointerdown', 'mousedown', 'mousemove', 'keydown', 'wheel', 'input']) {
+    window.addEventListener(type, (e) => {
+      if (!e.isTrusted) return;
+      if (mark < 0) mark = now();
+      if (type === 'wheel') wheelSeen = true;
+      if (type === 'wheel' || (type === 'keydown' && SCROLL_KEYS.has(e.key))) scrollAsked = true;
+    }, true);
+  }
+  window.addEventListener('scroll', () => { if (mark >= 0) scrolledAt = now(); }, true);
+  // Events Chromium reports to the driver a moment after the input returned: a file chooser
+  // (a click on a file input, showPicker()) and a download (a link with ``download``).
+  const expected = new Set();
+  window.addEventListener('click', (e) => {
+    const t = e.target;
+    if (mark >= 0 && !e.defaultPrevented && t instanceof HTMLInputElement && t.type === 'file' &&
+        !t.disabled) expected.add('filechooser');
+  });
+  const picker = HTMLInputElement.prototype.showPicker;
+  if (picker) {
+    HTMLInputElement.prototype.showPicker = function (...args) {
+      if (this.type === 'file') expected.add('filechooser');
+      return picker.apply(this, args);
+    };
+  }
+  if (window.navigation) {
+    navigation.addEventListener('navigate', (e) => {
+      if (e.downloadRequest !== null && e.downloadRequest !== undefined) expected.add('download');
+      else if (!e.destination.sameDocument) navigating = true;
+    });
+    navigation.addEventListener('navigatesuccess', () => { navigating = false; });
+    navigation.addEventListener('navigateerror', () => { navigating = false; });
+  }
+  window.addEventListener('beforeunload', () => { navigating = true; }, true);
+  const animating = (from) => {
+    if (!document.getAnimations) return false;
+    for (const a of document.getAnimations()) {
+      if (a.playState !== 'running' && a.pending !== true) continue;
+      const end = a.effect && a.effect.getComputedTiming ? a.effect.getComputedTiming().endTime : Infinity;
+      if (!Number.isFinite(end)) continue;  // a spinner: runs forever, never waited for
+      if (a.startTime === null || a.startTime >= from) return true;
+    }
+    return false;
+  };
+  // Resolves when the action's work is done, a navigation started, or a bound is reached.
+  // ``wheel``: the action sent wheel events, which Chromium acknowledges before the page
+  // sees them: wait (a few frames at most) for them to arrive.
+  Object.defineProperty(window, '__guiagentSettle', {value: (capMs, networkCapMs, wheel) => new Promise((resolve) => {
+    const start = now();
+    let from = since();
+    let lastCheck = start;
+    let frames = 0;
+    const finish = (why) => {
+      mark = -1;
+      scrollAsked = wheelSeen = false;
+      const opened = window.__guiagentOpened || 0;
+      window.__guiagentOpened = 0;
+      const expect = [...expected];
+      expected.clear();
+      resolve({why, navigating, opened, expect, waited: now() - start});
+    };
+    const check = () => {
+      if (navigating) return finish('navigating');
+      const t = now();
+      from = since();
+      let network = false, waiting = false;
+      for (const [started, kind] of pending.values()) {
+        if (started < from) continue;
+        if (kind === 'network') network = true; else waiting = true;
+      }
+      // a scroll asked for: two frames to start, then until a frame passes without scrolling
+      const scrolling = (scrollAsked && frames < 2) || scrolledAt >= lastCheck ||
+                        (wheel && !wheelSeen && frames < 8);
+      const busy = network || waiting || scrolling || mutatedAt >= lastCheck || animating(from);
+      frames++;
+      lastCheck = t;
+      if (!busy) return finish('settled');
+      // the network may take its time; animation and timers are bounded tighter (a page
+      // that keeps changing must not stall the step)
+      if (t - start > (network ? networkCapMs : capMs)) return finish('bounded');
+      // the next frame, or a moment in a page that draws no frames (a tab in the background)
+      let called = false;
+      const once = () => { if (!called) { called = true; check(); } };
+      raf.call(window, once);
+      timeout.call(window, once, 100);
+    };
+    if (from === Infinity && !wheel) return finish(navigating ? 'navigating' : 'no input');
+    check();
+  }), configurable: false});
+})();
