@@ -23,10 +23,10 @@ Usage: python benchmarks/step_overhead.py [--iterations N]
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import base64
 import io
+import json
+import os
 import statistics
 import time
 from pathlib import Path
@@ -116,7 +116,7 @@ def main() -> None:
         from step_side_by_side import print_table, side_by_side
 
         results = side_by_side(args.viewports.split(","), args.episodes, args.browser_use_python)
-        print_table(results, "%.2f %.2f %.2f" % os.getloadavg())
+        print_table(results, "{:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
         if args.json:
             Path(args.json).write_text(json.dumps(results, indent=1))
         return

@@ -27,7 +27,7 @@ from .asking import Asker
 from .drivers.base import Driver, Observation
 from .errors import ActionRefusedError, GuiAgentError, InputNotTakenError, ModelResponseError
 from .hooks import AgentHooks, StopRun, add_note, step_note
-from .imaging import data_url, encode_image, half_size
+from .imaging import data_url
 from .interrupts import StopRequest, stop_on_signals
 from .model import ModelClient
 from .protocols.base import (
@@ -44,6 +44,7 @@ from .protocols.registry import resolve_protocol
 from .redaction import strip_userinfo
 from .runlog import ErrorInfo, Outcome, RunLog, RunRecord, StepRecord
 from .secrets import redactor_of
+from .step_images import ThumbnailMaker
 from .stuck import StuckDetector
 from .takeover import LoopControl
 from .tokens import price_of
@@ -114,6 +115,7 @@ class Agent:
         self.config = config or AgentConfig()
         self.hooks = [*default_hooks(self.config), *(hooks or [])]
         self.stop = StopRequest()
+        self._thumbnails = ThumbnailMaker(self.config.image_format, self.config.jpeg_quality)
 
     @property
     def asker(self) -> Asker:
@@ -192,6 +194,7 @@ class Agent:
                 outcome, error = "error", exc
                 raise
             finally:
+                self._thumbnails.close()
                 record = log.finish(outcome, answer=answer, error=error)
         return RunResult(outcome=outcome, run_dir=log.dir, record=record, steps=log.steps,
                          answer=answer, error=error)
@@ -215,6 +218,7 @@ class Agent:
         image_url = data_url(data, mime)
         timings["encode"] = time.perf_counter() - t0
         step.screenshot = log.save_screenshot(index, data, obs.extension)
+        self._thumbnails.start(obs)  # while the model is asked
         step.frame, step.url, step.title = obs.frame, obs.url, obs.title
         try:
             given = StepInput(task=task, image_url=image_url, screenshot=obs.frame.screenshot,
@@ -295,9 +299,7 @@ class Agent:
                 add_note(step, note)
 
     def _thumbnail(self, obs: Observation) -> str:
-        return data_url(encode_image(half_size(obs.pil()), self.config.image_format,
-                                     self.config.jpeg_quality),
-                        "image/png" if self.config.image_format == "png" else "image/jpeg")
+        return self._thumbnails.take(obs)
 
 
 def _fan_out(hooks: list[AgentHooks]):  # noqa: ANN202 - a StepDeltaSink

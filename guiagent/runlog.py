@@ -8,7 +8,11 @@ Layout (format version 1, see docs/replay-log.md)::
       screenshots/    step-0001.jpg ... the image the model saw at each step
 
 ``run.json`` is written when the run starts (outcome ``running``) and rewritten
-atomically whenever it changes, so a killed run still has one.
+atomically whenever it changes, so a killed run still has one. A step's line is
+in ``steps.jsonl`` (in the kernel, so a SIGKILL cannot lose it) before
+:meth:`RunLog.append_step` returns; the rewrite of ``run.json`` after a step and
+the ``fsync`` calls run on a writer thread (:mod:`guiagent.log_writer`), off the
+step's path, and are finished when the run ends (:meth:`RunLog.finish`).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from .drivers.page_records import PageEvents
 from .errors import LogFormatError
 from .files import inside, open_new_for_append, prepare_run_dir, write_atomic
 from .geometry import ResolvedPoint, ScreenFrame
+from .log_writer import BackgroundWriter
 from .model import TokenUsage
 from .redaction import NO_SECRETS, Redactor
 from .tokens import Price, TokenSplit, split_tokens, total_split
@@ -189,6 +194,8 @@ class RunLog:
         self.steps: list[StepRecord] = []
         self._steps_file = os.fdopen(open_new_for_append(self.dir / "steps.jsonl"), "a",
                                      encoding="utf-8")
+        self._writer = BackgroundWriter()
+        self._run_version = 0
         self.write_run()
 
     def save_screenshot(self, index: int, data: bytes, extension: str) -> str:
@@ -213,35 +220,71 @@ class RunLog:
             model.__pydantic_extra__ = clean.__pydantic_extra__
         return model
 
+    def _redacted_json(self, model: BaseModel, **dump: Any) -> str:
+        """``model`` redacted in place, as JSON.
+
+        The fast path: with no secrets registered, only URL credentials are
+        redacted, and JSON without both ``://`` and ``@`` cannot hold one: the
+        record is then written as it is, without the dump/validate round trip.
+        """
+        text = model.model_dump_json(by_alias=True, **dump)
+        if self.redactor or ("://" in text and "@" in text):
+            self.redact(model)
+            text = model.model_dump_json(by_alias=True, **dump)
+        return text
+
     def append_step(self, step: StepRecord) -> None:
-        """Count its tokens by kind, redact the step, append it as a JSON line and flush it."""
+        """Count its tokens by kind, redact the step, append it as a JSON line (in the file
+        when this returns).
+
+        ``run.json``'s totals are rewritten on the writer thread; a step with an
+        error also has ``steps.jsonl`` synced to disk there.
+        """
         account(step, self.record.protocol)
-        self.redact(step)
+        line = self._redacted_json(step)
         self.steps.append(step)
-        self._steps_file.write(step.model_dump_json(by_alias=True) + "\n")
+        self._steps_file.write(line + "\n")
         self._steps_file.flush()
-        os.fsync(self._steps_file.fileno())
         self._update_totals()
-        self.write_run()
+        self._submit_run()
+        if step.error is not None:
+            fd = self._steps_file.fileno()
+            self._writer.submit(lambda: os.fsync(fd))
 
     def finish(self, outcome: Outcome, *, answer: str | None = None,
                error: BaseException | ErrorInfo | None = None) -> RunRecord:
-        """Record the outcome and close the log."""
+        """Record the outcome, write everything to disk and close the log."""
         self.record.outcome = outcome
         self.record.answer = answer
         if error is not None:
             self.record.error = error if isinstance(error, ErrorInfo) else ErrorInfo.of(error)
         self.record.ended_at = time.time()
         self._update_totals()
-        self.write_run()
-        if not self._steps_file.closed:
-            self._steps_file.close()
+        try:
+            self._writer.close()
+        finally:
+            self.write_run()
+            if not self._steps_file.closed:
+                self._steps_file.flush()
+                os.fsync(self._steps_file.fileno())
+                self._steps_file.close()
         return self.record
 
     def write_run(self) -> None:
-        """Redact the run record and rewrite run.json atomically."""
-        self.redact(self.record)
-        write_atomic(self.dir / "run.json", self.record.model_dump_json(indent=2, by_alias=True))
+        """Redact the run record and rewrite run.json atomically (now, after queued writes)."""
+        self._writer.drain()
+        self._run_version += 1
+        write_atomic(self.dir / "run.json", self._redacted_json(self.record, indent=2))
+
+    def _submit_run(self) -> None:
+        """Rewrite run.json on the writer thread; a newer version queued makes it skip."""
+        self._run_version += 1
+        version, text = self._run_version, self._redacted_json(self.record, indent=2)
+
+        def write() -> None:
+            if version == self._run_version:
+                write_atomic(self.dir / "run.json", text)
+        self._writer.submit(write)
 
     def _update_totals(self) -> None:
         totals = RunTotals(steps=len(self.steps))

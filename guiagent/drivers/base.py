@@ -8,6 +8,7 @@ that screenshot and to nothing newer.
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
@@ -36,6 +37,10 @@ class Observation:
     title: str | None = None
     captured_at: float = field(default_factory=time.time)
     capture_seconds: float = 0.0
+    #: Decoding happens once even when a worker thread (history thumbnail) and the
+    #: step (stuck detection) ask at the same time.
+    _decoding: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False,
+                                      compare=False)
 
     def __post_init__(self) -> None:
         if self.image is None and self.data is None:
@@ -44,8 +49,10 @@ class Observation:
     def pil(self) -> Image.Image:
         """The decoded screenshot."""
         if self.image is None:
-            assert self.data is not None
-            self.image = decode_image(self.data)
+            with self._decoding:
+                if self.image is None:
+                    assert self.data is not None
+                    self.image = decode_image(self.data)
         return self.image
 
     def encoded(self, fmt: str = "jpeg", quality: int = 85) -> tuple[bytes, str]:

@@ -25,8 +25,8 @@ from ..geometry import ScreenFrame, Size
 from ..keys import parse_combo
 from .allow_proxy import AllowListProxy
 from .base import ActionResult, BaseDriver, Observation, without_typed_text
-from .capture import ScreenCapture
 from .browser import acquire_playwright, launch_chromium, release_playwright
+from .capture import ScreenCapture
 from .held_input import DialogSignal, perform, run_until_held
 from .overlay import OverlaySurface
 from .page_events import PageEventsMixin
@@ -229,8 +229,7 @@ class PlaywrightDriver(PageEventsMixin, BaseDriver):
                 data, title = self.overlay.page.screenshot(**kwargs), self._last_title
                 break
             try:
-                data = self._capture(page, kwargs)
-                title = page.title()
+                data, title = self._capture(page, kwargs)
                 self._last_shot, self._last_title = (data, f"image/{self.image_format}"), title
                 break
             except Exception as exc:  # noqa: BLE001 - Playwright's Error, or a closed page
@@ -249,13 +248,13 @@ class PlaywrightDriver(PageEventsMixin, BaseDriver):
         return Observation(frame=frame, data=data, mime=f"image/{self.image_format}",
                            url=page.url, title=title, capture_seconds=time.perf_counter() - t0)
 
-    def _capture(self, page: Any, kwargs: dict[str, Any]) -> bytes:
-        """The viewport as captured by Chromium (:mod:`.capture`), else by Playwright."""
+    def _capture(self, page: Any, kwargs: dict[str, Any]) -> tuple[bytes, str]:
+        """The viewport and title as captured by Chromium (:mod:`.capture`), else by Playwright."""
         if self.device_scale_factor == 1:
-            data = self._screens.capture(page, self.image_format, self.jpeg_quality)
-            if data is not None:
-                return data
-        return page.screenshot(**kwargs)
+            captured = self._screens.capture(page, self.image_format, self.jpeg_quality)
+            if captured is not None:
+                return captured
+        return page.screenshot(**kwargs), page.title()
 
     def act(self, action: Action, frame: ScreenFrame) -> ActionResult:
         """Execute one action with real input events (on the overlay while one waits)."""

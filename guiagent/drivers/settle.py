@@ -93,7 +93,7 @@ def wait_for_event(page: Any, names: tuple[str, ...], timeout: float) -> str | N
     async def wait() -> str | None:
         try:
             return await asyncio.wait_for(asyncio.shield(done), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return None
 
     try:
