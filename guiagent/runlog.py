@@ -270,6 +270,10 @@ class RunLog:
                 self._steps_file.close()
         return self.record
 
+    def flush(self) -> None:
+        """Wait for the writer thread: run.json then holds every appended step's totals."""
+        self._writer.drain()
+
     def write_run(self) -> None:
         """Redact the run record and rewrite run.json atomically (now, after queued writes)."""
         self._writer.drain()

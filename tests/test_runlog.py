@@ -26,6 +26,7 @@ def make_log(tmp_path, steps=3, finish=True):
 
 def test_run_json_exists_while_running_and_after(tmp_path):
     log = make_log(tmp_path, finish=False)
+    log.flush()  # run.json is rewritten on the log's writer thread, off the step's path
     running = json.loads((log.dir / "run.json").read_text())
     assert running["outcome"] == "running" and running["totals"]["steps"] == 3
     log.finish("done")

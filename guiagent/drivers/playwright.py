@@ -108,6 +108,8 @@ class PlaywrightDriver(PageEventsMixin, BaseDriver):
         self.overlay: OverlaySurface | None = None
         self._last_shot: tuple[bytes, str] | None = None
         self._screens = ScreenCapture()
+        #: What the page said when the last action settled (:func:`.settle.settle_page`).
+        self.last_settle: dict[str, Any] = {}
         self._last_title = ""
         self.reset_page_events()
 
@@ -296,7 +298,7 @@ class PlaywrightDriver(PageEventsMixin, BaseDriver):
         """
         page = self._page
         try:
-            state = settle_page(page, self._signal, wheel=wheel)
+            state = self.last_settle = settle_page(page, self._signal, wheel=wheel)
             asked = not self._pending and (self._popup_expected or bool(state.get("opened")))
             if asked and self._page is self._page_before:
                 # a new tab is coming but its page object has not arrived yet

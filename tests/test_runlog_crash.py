@@ -1,0 +1,65 @@
+"""The run log survives SIGKILL with every finished step, and its slow writes leave the step."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+
+from guiagent.runlog import RunLog, RunRecord, StepRecord, read_run
+from guiagent.secrets import Redactor
+
+WRITER = """
+import sys, time
+from guiagent.runlog import RunLog, RunRecord, StepRecord
+log = RunLog(sys.argv[1], RunRecord(task="crash me"))
+index = 0
+while True:
+    index += 1
+    log.append_step(StepRecord(index=index, started_at=time.time(), answer_text="x" * 2000))
+    print(index, flush=True)  # the step is finished: append_step returned
+"""
+
+
+def test_sigkill_leaves_every_finished_step(tmp_path):
+    run_dir = tmp_path / "run"
+    child = subprocess.Popen([sys.executable, "-c", WRITER, str(run_dir)], stdout=subprocess.PIPE,
+                             text=True)
+    assert child.stdout is not None
+    finished = 0
+    for line in child.stdout:
+        finished = int(line)
+        if finished >= 40:
+            break
+    os.kill(child.pid, signal.SIGKILL)  # mid-way through the next steps
+    child.wait()
+    child.stdout.close()
+    record, steps = read_run(run_dir)  # readable: run.json and steps.jsonl
+    assert record.task == "crash me" and record.outcome == "running"
+    indexes = [s.index for s in steps]
+    assert indexes[:finished] == list(range(1, finished + 1))
+
+
+def test_finish_leaves_run_json_with_the_totals_of_every_step(tmp_path):
+    log = RunLog(tmp_path / "run", RunRecord(task="t"))
+    for index in range(1, 31):
+        log.append_step(StepRecord(index=index, started_at=0.0, timings={"capture": 0.01}))
+    log.finish("done")
+    record = json.loads((tmp_path / "run" / "run.json").read_text())
+    assert record["outcome"] == "done"
+    assert record["totals"]["steps"] == 30
+    assert record["totals"]["phases"]["capture"] == 0.3
+
+
+def test_fast_path_still_drops_url_credentials_and_secrets(tmp_path):
+    log = RunLog(tmp_path / "run", RunRecord(task="t"))
+    step = StepRecord(index=1, started_at=0.0, url="http://ada:pw@example.org/x")
+    log.append_step(step)
+    assert step.url == "http://example.org/x"  # redacted in place, as before
+    log.finish("done")
+    secret_log = RunLog(tmp_path / "run2", RunRecord(task="t"),
+                        redactor=Redactor({"hunter2": "<secret:pw>"}))
+    secret_log.append_step(StepRecord(index=1, started_at=0.0, answer_text="typed hunter2"))
+    secret_log.finish("done")
+    text = (tmp_path / "run2" / "steps.jsonl").read_text()
+    assert "hunter2" not in text and "<secret:pw>" in text

@@ -1,0 +1,108 @@
+"""The browser waits for the work an action started, and not for a page that never rests."""
+
+import time
+
+import pytest
+from flask import Flask
+
+from guiagent.actions import LeftClick, Point, Scroll
+from guiagent.drivers.playwright import PlaywrightDriver
+from guiagent.serving import ThreadedWsgiServer
+
+pytestmark = pytest.mark.browser
+
+BUTTON = '<button id=go style="position:fixed;left:0;top:0;width:400px;height:200px">Go</button>'
+PAGES = {
+    # the button's result arrives over the network 0.4 s later
+    "/fetch": BUTTON + """<p id=out>waiting</p><script>
+go.onclick = () => fetch('/slow').then(r => r.text()).then(t => { out.textContent = t; });
+</script>""",
+    # ... or from a timer, then from a frame that timer asked for
+    "/timer": BUTTON + """<p id=out>waiting</p><script>
+go.onclick = () => setTimeout(() => requestAnimationFrame(() => { out.textContent = 'later'; }), 150);
+</script>""",
+    # a transition the click starts
+    "/transition": BUTTON + """<div id=bar style="width:10px;height:10px;background:red;
+transition:width 0.3s"></div><script>go.onclick = () => { bar.style.width = '300px'; };</script>""",
+    # a page that never rests: a clock, a frame loop, an infinite spinner; the button does nothing
+    "/busy": BUTTON + """<p id=clock></p><div id=spin style="width:20px;height:20px;background:blue;
+animation:spin 1s linear infinite"></div><style>@keyframes spin{to{transform:rotate(360deg)}}</style>
+<script>setInterval(() => { clock.textContent = Date.now(); }, 10);
+const loop = () => { spin.style.opacity = String(Math.random()); requestAnimationFrame(loop); };
+requestAnimationFrame(loop);</script>""",
+    # a form posted to a page that answers slowly
+    "/form": """<form method=post action=/posted>""" + BUTTON.replace("<button", "<button type=submit")
+             + "</form>",
+    "/long": "<body style='height:5000px'><p>top</p></body>",
+}
+
+
+@pytest.fixture(scope="module")
+def site():
+    app = Flask("settle-site")
+
+    @app.get("/slow")
+    def slow():
+        time.sleep(0.4)
+        return "loaded"
+
+    @app.post("/posted")
+    def posted():
+        time.sleep(0.4)
+        return "<title>Posted</title><p id=done>thanks</p>"
+
+    for path, html in PAGES.items():
+        app.add_url_rule(path, path, lambda html=html: "<!doctype html>" + html)
+    server = ThreadedWsgiServer(app, "127.0.0.1", 0, name="settle-site").start()
+    yield f"http://127.0.0.1:{server.port}"
+    server.stop()
+
+
+def click(driver, x=100, y=100):
+    frame = driver.observe().frame
+    driver.act(LeftClick(start_box=Point(x=x, y=y)), frame)
+
+
+def test_waits_for_the_fetch_the_click_started(site):
+    with PlaywrightDriver(site + "/fetch") as driver:
+        click(driver)
+        assert driver.page.inner_text("#out") == "loaded"
+        assert driver.last_settle["why"] == "settled"
+
+
+def test_waits_for_a_timer_and_the_frame_it_asked_for(site):
+    with PlaywrightDriver(site + "/timer") as driver:
+        click(driver)
+        assert driver.page.inner_text("#out") == "later"
+
+
+def test_waits_for_a_transition_the_click_started(site):
+    with PlaywrightDriver(site + "/transition") as driver:
+        click(driver)
+        assert driver.page.evaluate("document.getAnimations().length") == 0
+        assert driver.page.evaluate("bar.getBoundingClientRect().width") == 300
+
+
+def test_a_page_that_never_rests_does_not_hold_the_step(site):
+    with PlaywrightDriver(site + "/busy") as driver:
+        for _ in range(3):
+            click(driver)
+            # settled by what the click started (nothing), not cut off at the bound
+            assert driver.last_settle["why"] in ("settled", "no input"), driver.last_settle
+
+
+def test_a_posted_form_shows_the_next_page(site):
+    with PlaywrightDriver(site + "/form") as driver:
+        click(driver)
+        assert driver.page.url.endswith("/posted")
+        assert driver.page.inner_text("#done") == "thanks"
+        assert driver.observe().title == "Posted"
+
+
+def test_a_scroll_has_happened_when_the_action_returns(site):
+    with PlaywrightDriver(site + "/long") as driver:
+        frame = driver.observe().frame
+        for direction, expected in (("down", 300), ("up", 200), ("up", 100)):
+            step = 3 if direction == "down" else 1
+            driver.act(Scroll(start_box=Point(x=500, y=500), direction=direction, step=step), frame)
+            assert driver.page.evaluate("scrollY") == expected
