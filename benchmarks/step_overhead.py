@@ -17,7 +17,7 @@ benchmarks/README.md (how to make the browser-use venv).
 Usage: python benchmarks/step_overhead.py [--iterations N]
        python benchmarks/step_overhead.py --side-by-side [--episodes 3]
               [--viewports 1280x720,1920x1080] [--browser-use-python /work/bu-venv/bin/python]
-              [--json FILE]
+              [--contenders guiagent,bare-jpeg] [--json FILE]
 """
 
 from __future__ import annotations
@@ -111,11 +111,14 @@ def main() -> None:
     parser.add_argument("--browser-use-python", default=None,
                         help="python of a venv with browser-use installed")
     parser.add_argument("--json", default=None, help="also write the gaps (seconds) here")
+    parser.add_argument("--contenders", default="",
+                        help="comma-separated subset of guiagent,bare-jpeg,bare-png,browser-use")
     args = parser.parse_args()
     if args.side_by_side:
         from step_side_by_side import print_table, side_by_side
 
-        results = side_by_side(args.viewports.split(","), args.episodes, args.browser_use_python)
+        results = side_by_side(args.viewports.split(","), args.episodes, args.browser_use_python,
+                               [c for c in args.contenders.split(",") if c])
         print_table(results, "{:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
         if args.json:
             Path(args.json).write_text(json.dumps(results, indent=1))

@@ -145,8 +145,9 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def side_by_side(viewports: list[str], episodes: int, browser_use_python: str | None) -> dict:
-    """Run every contender ``episodes`` times per viewport, interleaved; return the gaps."""
+def side_by_side(viewports: list[str], episodes: int, browser_use_python: str | None,
+                 only: list[str] | None = None) -> dict:
+    """Run every contender (or those in ``only``) ``episodes`` times per viewport, interleaved."""
     server = GapServer()
     results: dict[str, dict[str, list[float]]] = {}
     try:
@@ -161,6 +162,7 @@ def side_by_side(viewports: list[str], episodes: int, browser_use_python: str | 
                 if browser_use_python:
                     contenders.append(("browser-use", lambda vp=viewport: run_browser_use(
                         server, vp, browser_use_python)))
+                contenders = [c for c in contenders if not only or c[0] in only]
                 for _ in range(episodes):
                     for name, run in contenders:
                         server.script({"mode": "browser-use", "plan": BROWSER_USE_PLAN}
@@ -178,12 +180,14 @@ def print_table(results: dict, load: str) -> None:
         print(f"\n{viewport}")
         print(f"{'contender':<13}{'gaps':>6}{'p50':>9}{'p95':>9}{'p95/p50':>9}"
               f"{'vs bare-jpeg':>14}{'vs bare-png':>13}")
-        base_j = statistics.median(cell["bare-jpeg"])
-        base_p = statistics.median(cell["bare-png"])
+        base_j = statistics.median(cell["bare-jpeg"]) if "bare-jpeg" in cell else None
+        base_p = statistics.median(cell["bare-png"]) if "bare-png" in cell else None
         for name, gaps in cell.items():
             p50, p95 = statistics.median(gaps), pct(gaps, 0.95)
+            vs_j = f"{p50 / base_j:>14.2f}" if base_j else f"{'-':>14}"
+            vs_p = f"{p50 / base_p:>13.2f}" if base_p else f"{'-':>13}"
             print(f"{name:<13}{len(gaps):>6}{p50 * 1000:>9.1f}{p95 * 1000:>9.1f}{p95 / p50:>9.2f}"
-                  f"{p50 / base_j:>14.2f}{p50 / base_p:>13.2f}")
-        if "browser-use" in cell:
+                  f"{vs_j}{vs_p}")
+        if "browser-use" in cell and "guiagent" in cell:
             ratio = statistics.median(cell["browser-use"]) / statistics.median(cell["guiagent"])
             print(f"browser-use / guiagent p50: {ratio:.1f}x")

@@ -21,7 +21,9 @@ inputs), only labels; a submit button's ``value`` is its label.
 
 The script runs in an isolated JavaScript world (CDP ``Page.createIsolatedWorld``):
 it sees the page's DOM but not its JavaScript, so a page cannot patch
-``elementFromPoint`` or ``getAttribute`` to hide a button's name.
+``elementFromPoint`` or ``getAttribute`` to hide a button's name. The script is
+sent once per world (it defines a function there); each check then sends only
+its arguments. A CDP session replaced (its page navigated away, say) is detached.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ WORLD = "guiagent-guard"
 #: The describing script (a function of one argument), without its leading comment line.
 DESCRIBE_JS = resources.files("guiagent").joinpath("guard_describe.js").read_text(
     "utf-8").split("\n", 1)[1].strip()
+#: Where the isolated world keeps the function (the page's own world cannot see it).
+_DEFINED = "__guiagentDescribePressed"
 
 
 @dataclass
@@ -161,24 +165,29 @@ def _evaluate(page: Any, frame: Any, args: dict) -> dict | None:
     """Run the describing script in an isolated world of ``frame``; None when it cannot run.
 
     The session and the world are kept between calls (one round trip per call); a
-    world gone with its document, or a session gone with its page, is made again.
+    world gone with its document is made again in the same session, a session gone
+    with its page (or a frame swapped to another process) is replaced and detached.
     """
     target = page if frame == page.main_frame else frame  # a frame: an out-of-process one
-    for attempt in range(2):
+    for attempt in range(3):  # the kept world; a new world in the kept session; a new session
         try:
-            world = _world(page, target, fresh=attempt > 0)
+            world = _world(page, target, fresh=attempt == 2)
         except Exception:  # noqa: BLE001 - not Chromium, or a cross-origin frame in the page's process
             return _evaluate_in_page_world(frame, args)
+        if attempt == 1:
+            world.context_id = None  # the document changed: its worlds went with it
         try:
             if world.context_id is None:
                 made = world.session.send("Page.createIsolatedWorld", {
                     "frameId": world.frame_id, "worldName": WORLD})
                 world.context_id = made["executionContextId"]
+                world.session.send("Runtime.evaluate", {
+                    "expression": f"globalThis.{_DEFINED} = ({DESCRIBE_JS}); 0",
+                    "contextId": world.context_id, "returnByValue": True})
             result = world.session.send("Runtime.evaluate", {
-                "expression": f"({DESCRIBE_JS})({json.dumps(args)})",
+                "expression": f"{_DEFINED}({json.dumps(args)})",
                 "contextId": world.context_id, "returnByValue": True})
         except Exception:  # noqa: BLE001 - the world or the session is gone: make them again
-            _WORLDS.pop(target, None)
             continue
         if "exceptionDetails" in result:
             return None
@@ -187,8 +196,20 @@ def _evaluate(page: Any, frame: Any, args: dict) -> dict | None:
     return None
 
 
+def _forget(target: Any) -> None:
+    """Drop the world of ``target`` and detach its CDP session (best effort)."""
+    world = _WORLDS.pop(target, None)
+    if world is not None:
+        try:
+            world.session.detach()
+        except Exception:  # noqa: BLE001,S110 - already gone with its page
+            pass
+
+
 def _world(page: Any, target: Any, *, fresh: bool) -> _World:
-    world = None if fresh else _WORLDS.get(target)
+    if fresh:
+        _forget(target)
+    world = _WORLDS.get(target)
     if world is None:
         session = page.context.new_cdp_session(target)
         tree = session.send("Page.getFrameTree")
