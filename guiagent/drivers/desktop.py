@@ -218,7 +218,7 @@ class DesktopDriver(BaseDriver):
             shot = self._sct.grab(self._area)
         except Exception as exc:
             raise DriverError(f"screen capture of {self.display} failed: {exc}") from exc
-        image = Image.frombytes("RGB", shot.size, shot.bgra, "raw", "BGRX")
+        image = Image.frombytes("RGB", shot.size, shot.raw, "raw", "BGRX")  # no bytes() copy
         if self.screenshot_scale != 1:
             size = (max(1, round(shot.width * self.screenshot_scale)),
                     max(1, round(shot.height * self.screenshot_scale)))
