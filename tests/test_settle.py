@@ -79,7 +79,7 @@ def test_waits_for_a_timer_and_the_frame_it_asked_for(site):
 def test_waits_for_a_transition_the_click_started(site):
     with PlaywrightDriver(site + "/transition") as driver:
         click(driver)
-        assert driver.page.evaluate("document.getAnimations().length") == 0
+        assert driver.page.evaluate("document.getAnimations().length") == 0, driver.last_settle
         assert driver.page.evaluate("bar.getBoundingClientRect().width") == 300
 
 

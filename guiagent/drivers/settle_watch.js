@@ -7,6 +7,7 @@
   // Timers and frames scheduled from a callback inherit that callback's origin, so a clock or
   // a spinner the page ran before the action never counts (it must not stall the step).
   let mark = -1;
+  let markFrame = -1;
   let origin = null;          // the origin of the callback now running ('action' | 'page')
   let mutatedAt = -1;         // the last DOM mutation not made by a page-origin callback
   let navigating = false;
@@ -85,7 +86,11 @@
   for (const type of ['pointerdown', 'mousedown', 'mousemove', 'keydown', 'wheel', 'input']) {
     window.addEventListener(type, (e) => {
       if (!e.isTrusted) return;
-      if (mark < 0) mark = now();
+      if (mark < 0) {
+        mark = now();
+        // animations' start times are frame times: the frame the input came in counts
+        markFrame = document.timeline ? document.timeline.currentTime : mark;
+      }
       if (type === 'wheel') wheelSeen = true;
       if (type === 'wheel' || (type === 'keydown' && SCROLL_KEYS.has(e.key))) scrollAsked = true;
     }, true);
@@ -121,7 +126,7 @@
       if (a.playState !== 'running' && a.pending !== true) continue;
       const end = a.effect && a.effect.getComputedTiming ? a.effect.getComputedTiming().endTime : Infinity;
       if (!Number.isFinite(end)) continue;  // a spinner: runs forever, never waited for
-      if (a.startTime === null || a.startTime >= from) return true;
+      if (a.startTime === null || a.startTime >= Math.min(from, markFrame)) return true;
     }
     return false;
   };
