@@ -90,7 +90,7 @@ def test_cli_run_splits_tokens_prices_them_and_draws_the_chart(sandbox, shared_b
         ttft, rate = steps[1].attempts[0].first_token_seconds, steps[1].attempts[0].tokens_per_second
         assert ttft is not None and rate is not None
         assert row.locator("td.ttft").inner_text() == f"{ttft:.2f} s"
-        assert float(row.locator("td.tps").inner_text()) == pytest.approx(rate, abs=0.06)
+        assert float(row.locator("td.tps").inner_text().replace(",", "")) == pytest.approx(rate, abs=0.06)
         kinds = page.locator("#time-chart g.bar").nth(1).locator("rect.seg").evaluate_all(
             "els => els.map(e => e.dataset.kind)")
         assert kinds == ["first token", "generation"]
