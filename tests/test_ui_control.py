@@ -43,6 +43,9 @@ def _state(hub: EventHub, state: str) -> None:
 
 def test_take_over_runs_through_the_guard_and_the_model_hears_of_it(tmp_path):
     hub = EventHub()
+    published: list[dict] = []
+    publish = hub.publish
+    hub.publish = lambda event: (published.append(event), publish(event))[1]  # type: ignore[method-assign]
     control = LiveControl(hub)
     driver = ScriptedDriver()
     control.take_over()  # before the first step: the person acts first
@@ -66,6 +69,10 @@ def test_take_over_runs_through_the_guard_and_the_model_hears_of_it(tmp_path):
     assert "took control and did this themselves: key(keys='ctrl+alt+delete')" in prompt
     assert "refused" in prompt and "type(content='hello')" in prompt
     assert "gave control back" in prompt
+    # The model's reply streamed to the page piece by piece (then its step carried it whole).
+    pieces = [e for e in published if e["type"] == "delta" and e["index"] == 3]
+    assert "".join(e["text"] for e in pieces if e["kind"] == "thinking") == steps[2].thinking
+    assert not any(e["type"] == "delta" for e in hub.events())  # not kept past the step
     shown = [e for e in hub.events() if e["type"] == "step"]
     assert [e["actor"] for e in shown] == ["human", "human", "model"]
     assert any(e["type"] == "screen" and e["after"] == 2 for e in hub.events())
