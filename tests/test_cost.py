@@ -201,3 +201,28 @@ def test_skill_run_prices_its_model_grounding(tmp_path):
     cost = (grounded.prompt * 3 + grounded.completion * 15) / 1e6
     assert record.totals.cost_usd == pytest.approx(cost, abs=1e-6)
     assert f"${cost:.4f}" in proc.stderr
+
+
+@pytest.mark.parametrize(("protocol", "rule"), [("qwen3vl", "QWEN3_VL"), ("ui-tars", "QWEN25_VL")])
+def test_other_families_count_visual_tokens_by_their_own_rule(protocol, rule, sandbox, shared_browser,
+                                                              tmp_path):
+    from guiagent import visual_tokens
+    from guiagent.testing import plan_intentions, standin_server
+    from guiagent.testing.page_plan import ClickOn, Finish, TypeText
+
+    plan = plan_intentions(sandbox.url + "/contact",
+                           [ClickOn("#full_name", "Full name"), TypeText("Ada"), Finish()])
+    with standin_server(protocol, plan) as server:
+        driver = PlaywrightDriver(sandbox.url + "/contact", browser=shared_browser.get())
+        agent = Agent(driver, OpenAIChatClient(ModelSettings(base_url=server.base_url, retries=0)),
+                      protocol=protocol, config=AgentConfig(run_dir=tmp_path / "run", max_steps=5))
+        with driver:
+            result = agent.run("Type Ada as the full name")
+    assert result.outcome == "done", result.error
+    record, steps = read_run(result.run_dir)
+    assert record.protocol == protocol and len(steps) == len(server.requests) == 3
+    family = getattr(visual_tokens, rule)
+    for step, request in zip(steps, server.requests, strict=True):
+        sizes = [im.size for im in request.images]
+        assert step.tokens.visual == sum(family.tokens(w, h) for w, h in sizes) > 0
+        assert step.tokens.prompt == step.usage.prompt_tokens
