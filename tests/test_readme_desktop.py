@@ -32,12 +32,18 @@ BIN = str(Path(sys.executable).parent)  # where the `guiagent` script of this en
 
 
 def command_lines() -> list[str]:
-    """Desktop lines of the Command line block, comments stripped."""
+    """Desktop example lines of the Command line block, comments stripped.
+
+    Synopsis lines (optional parts in brackets, alternatives with ``|``) are not
+    examples to paste; the command they show is tested in its own file.
+    """
     block = README.read_text(encoding="utf-8").split("## Command line", 1)[1]
     block = block.split("```bash", 1)[1].split("```", 1)[0]
     lines = []
     for line in block.splitlines():
         line = re.sub(r"\s+# .*$", "", line).strip()
+        if re.search(r" \[--|\] \| ", line):
+            continue
         if line.startswith("printf ") or (line.startswith("guiagent ") and "desktop" in line):
             lines.append(line)
     return lines

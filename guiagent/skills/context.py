@@ -1,8 +1,11 @@
 """What a running skill holds: the driver, the log, the grounders and the variables.
 
-Every action goes through :meth:`SkillContext.act`, which calls the driver's
-normal ``act(action, frame)`` with the frame of the screenshot the target was
-found on, and writes one :class:`~guiagent.runlog.StepRecord` per action, so a
+Every action goes through :meth:`SkillContext.act`, which first passes it
+through the run's hooks exactly as the agent loop does (the action guard's
+denied keys, off-screen points, confirmations, pacing and navigation checks
+apply to a skill's own steps too: a skill file is someone else's text), then
+calls the driver's normal ``act(action, frame)`` with the frame of the
+screenshot the target was found on, and writes one :class:`~guiagent.runlog.StepRecord` per action, so a
 skill's log reads like an agent run's: screenshot, action, executed point,
 plus ``extra.grounding`` saying which grounder found the target, where, and
 how sure it was.
@@ -17,7 +20,7 @@ from typing import Any, Literal
 from ..actions import Action, Point, Scroll
 from ..agent import AgentHooks
 from ..drivers.base import ActionResult, Driver, Observation
-from ..errors import ConfigError, TargetNotFoundError
+from ..errors import ActionRefusedError, ConfigError, SkillStepError, TargetNotFoundError
 from ..runlog import ErrorInfo, RunLog, StepRecord
 from ..secrets import Secrets
 from .ground_model import ModelGrounder
@@ -140,24 +143,43 @@ class SkillContext:
     # -- acting and recording ---------------------------------------------------
     def act(self, action: Action, *, grounding: Grounding | None = None,
             note: str = "") -> ActionResult:
-        """Execute one action through the driver and record it as a step."""
+        """Pass one action through the hooks, execute it through the driver, record the step.
+
+        A hook's refusal fails the skill (it cannot ask again the way a model can):
+        the step is recorded as ``refused`` and :class:`SkillStepError` says why.
+        """
         obs = self.observe()
+        pending = StepRecord(index=len(self.log.steps) + 1, started_at=time.time())
+        try:
+            for hook in self.hooks:
+                hook.before_action(pending, action, obs)
+        except ActionRefusedError as exc:
+            self.record(action=action, grounding=grounding, error=exc, note=note,
+                        extra=pending.extra, result_text="refused")
+            refused = SkillStepError(f"the action was refused: {exc}")
+            refused.recorded = True  # type: ignore[attr-defined]
+            raise refused from exc
         t0 = time.perf_counter()
         try:
             result = self.driver.act(action, obs.frame)
         except Exception as exc:
             self._timings["execute"] = time.perf_counter() - t0
-            self.record(action=action, grounding=grounding, error=exc, note=note)
+            self.record(action=action, grounding=grounding, error=exc, note=note,
+                        extra=pending.extra)
             exc.recorded = True  # type: ignore[attr-defined]
             raise
         self._timings["execute"] = time.perf_counter() - t0
-        self.record(action=action, grounding=grounding, result=result, note=note)
+        for hook in self.hooks:
+            hook.after_action(pending, result)
+        self.record(action=action, grounding=grounding, result=result, note=note,
+                    extra=pending.extra)
         self.obs = None
         return result
 
     def record(self, *, action: Action | None = None, grounding: Grounding | None = None,
                result: ActionResult | None = None, error: BaseException | None = None,
-               note: str = "", extra: dict[str, Any] | None = None) -> StepRecord:
+               note: str = "", extra: dict[str, Any] | None = None,
+               result_text: str | None = None) -> StepRecord:
         """Append one step to the log, with the screenshot it was decided on."""
         obs = self.obs or self.observe()
         index = len(self.log.steps) + 1
@@ -177,6 +199,8 @@ class SkillContext:
             step.executed, step.result = result.points, result.detail or "ok"
         if error is not None:
             step.error = ErrorInfo(type=type(error).__name__, message=self.redact(str(error)))
+        if result_text is not None:
+            step.result = result_text
         step.answer_text = self.redact(note or self.label)
         step.extra = {"skill_step": self.path, "kind": self.kind, **(extra or {})}
         if grounding is not None:

@@ -28,6 +28,7 @@ from ..errors import (
     ModelRequiredError,
     SkillStepError,
 )
+from ..hooks import StopRun
 from ..model import ModelClient
 from ..protocols.base import ProtocolAdapter
 from ..protocols.registry import resolve_protocol
@@ -103,10 +104,15 @@ class SkillRunner:
         info: ErrorInfo | None = None
         try:
             self.driver.start()
+            for hook in self.hooks:  # the guard watches navigations from here on
+                hook.on_run_start(self.driver)
             self._run_steps(ctx, skill.steps, "")
             run_verify(ctx, skill.verify)
         except KeyboardInterrupt as exc:
             outcome, error = "interrupted", exc
+        except StopRun as exc:  # a hook ended the run (stopped from the live view, say)
+            outcome, error = exc.outcome, exc
+            info = ErrorInfo(type="StopRun", message=ctx.redact(str(exc)))
         except GuiAgentError as exc:
             error = exc
             outcome = "failed" if isinstance(exc, SkillStepError) and not isinstance(
