@@ -45,6 +45,7 @@ from .redaction import strip_userinfo
 from .runlog import ErrorInfo, Outcome, RunLog, RunRecord, StepRecord
 from .secrets import redactor_of
 from .step_images import ThumbnailMaker
+from .stream_redaction import RedactedDeltas
 from .stuck import StuckDetector
 from .takeover import LoopControl
 from .tokens import price_of
@@ -122,8 +123,9 @@ class Agent:
         """Gets each step's answer from the model (re-asks, continued thoughts)."""
         listening = [h for h in self.hooks
                      if type(h).on_model_delta is not AgentHooks.on_model_delta]
-        return Asker(self.model, self.protocol, self.config.max_reasks,
-                     on_delta=_fan_out(listening) if listening else None)
+        # redacted over the streamed text so far: a secret may come split across pieces
+        sink = RedactedDeltas(_fan_out(listening), redactor_of(self.driver)) if listening else None
+        return Asker(self.model, self.protocol, self.config.max_reasks, on_delta=sink)
 
     def request_stop(self, reason: str = "stop requested") -> None:
         """End the run after the current step (thread-safe; what Ctrl-C does)."""

@@ -26,6 +26,7 @@ from .errors import ModelError, ModelResponseError
 from .model import ModelClient, ModelReply
 from .protocols.base import ParsedAnswer, ProtocolAdapter, StepInput
 from .runlog import Attempt, ErrorInfo, RequestSummary, StepRecord
+from .stream_redaction import RedactedDeltas
 from .tokens import image_sizes
 
 CONTINUE_BODY = {"continue_final_message": True, "add_generation_prompt": False}
@@ -108,6 +109,8 @@ class Asker:
             raise
         finally:
             _add(timings, "model", t0)
+            if isinstance(self.on_delta, RedactedDeltas):  # the reply is over: its held tail
+                self.on_delta.flush()
         step.attempts.append(Attempt(content=reply.content, reasoning=reply.reasoning,
                                      finish_reason=reply.finish_reason, usage=reply.usage,
                                      seconds=reply.seconds,

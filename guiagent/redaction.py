@@ -73,6 +73,17 @@ class Redactor:
     def __bool__(self) -> bool:
         return self._pattern is not None
 
+    @property
+    def longest(self) -> int:
+        """The length of the longest form a secret can take in text (0: no secrets)."""
+        return max(map(len, self._replacement), default=0)
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Where the secret forms are in ``text`` (start, end), left to right."""
+        if self._pattern is None:
+            return []
+        return [m.span() for m in self._pattern.finditer(text)]
+
     def text(self, text: str) -> str:
         """``text`` with every secret form replaced and URL credentials dropped."""
         if self._pattern is not None:
