@@ -308,3 +308,36 @@ def test_past_runs_and_eval_results_are_listed_with_reports(tmp_path, ui_page):
         with ui_page.expect_popup() as popup:
             ui_page.click("#evals a")
         expect(popup.value.locator("body")).to_contain_text("book")
+
+
+def test_links_out_of_the_runs_folder_are_neither_listed_nor_served(tmp_path):
+    from guiagent.eval.episode import EpisodeResult
+    from guiagent.eval.results import write_summary
+
+    runs, outside = tmp_path / "runs", tmp_path / "outside"
+    _run_folder(outside / "20260101-000000-bbbbbb", "private task elsewhere")
+    _run_folder(outside / "ep" / "run", "private episode")
+    result = EpisodeResult(task="x", repeat=0, success=True, outcome="done", run_dir="ep/run")
+    (outside / "results.jsonl").write_text(result.model_dump_json() + "\n")
+    write_summary(outside, [result])
+    runs.mkdir()
+    (runs / "20260101-000000-bbbbbb").symlink_to(outside / "20260101-000000-bbbbbb")
+    (runs / "evals-linked").symlink_to(outside)
+    _run_folder(runs / "20260101-000000-cccccc", "own run")  # its files link out of DIR
+    own = runs / "20260101-000000-cccccc"
+    (own / "steps.jsonl").unlink()
+    (own / "steps.jsonl").symlink_to(outside / "20260101-000000-bbbbbb" / "steps.jsonl")
+    evals = runs / "evals-own"
+    evals.mkdir()
+    (evals / "ep").symlink_to(outside / "ep")
+    (evals / "results.jsonl").write_text(result.model_dump_json() + "\n")
+    write_summary(evals, [result])
+    with UiServer(runs) as server:
+        port = server.port
+        listing = _get("127.0.0.1", port, "/api/runs").body
+        assert b"private task elsewhere" not in listing and b"evals-linked" not in listing
+        assert _get("127.0.0.1", port, "/runs/20260101-000000-bbbbbb/report.html").status == 404
+        assert _get("127.0.0.1", port, "/runs/20260101-000000-cccccc/report.html").status == 404
+        assert _get("127.0.0.1", port, "/evals/evals-linked/report.html").status == 404
+        assert _get("127.0.0.1", port, "/evals/evals-own/report.html").status == 200
+        assert _get("127.0.0.1", port, "/evals/evals-own/ep/run/report.html").status == 404

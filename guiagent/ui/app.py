@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -174,9 +175,8 @@ def build_app(manager: RunManager, *, single_run: str | None = None) -> Starlett
         return JSONResponse({"queued": True}, status_code=202)
 
     async def run_report(request: Request) -> Response:
-        name = request.path_params["name"]
-        folder = manager.root / name
-        if not NAME.match(name) or not (folder / "run.json").is_file():
+        folder = folder_in(manager.root, request.path_params["name"], "run.json")
+        if folder is None:
             return _error(404, "no run folder of that name")
         from ..replay import render_report
 
@@ -184,9 +184,9 @@ def build_app(manager: RunManager, *, single_run: str | None = None) -> Starlett
         return _report(html)
 
     async def eval_page(request: Request) -> Response:
-        name, rest = request.path_params["name"], request.path_params["rest"]
-        folder = manager.root / name
-        if not NAME.match(name) or not (folder / "results.jsonl").is_file():
+        rest = request.path_params["rest"]
+        folder = folder_in(manager.root, request.path_params["name"], "results.jsonl")
+        if folder is None:
             return _error(404, "no results folder of that name")
         if rest == "report.html":
             from ..eval.report import render_eval_report
@@ -194,8 +194,9 @@ def build_app(manager: RunManager, *, single_run: str | None = None) -> Starlett
             return _report(await run_in_threadpool(render_eval_report, folder))
         # an episode's run report, linked from the results page: only inside the folder
         target = (folder / rest).parent
-        if (not rest.endswith("/report.html") or not target.resolve().is_relative_to(folder.resolve())
-                or not (target / "run.json").is_file()):
+        reads = (target, target / "run.json", target / "steps.jsonl")
+        if (not rest.endswith("/report.html") or not (target / "run.json").is_file()
+                or not all(_stays_in(folder, path) for path in reads)):
             return _error(404, "no run report there")
         from ..replay import render_report
 
@@ -218,6 +219,25 @@ def build_app(manager: RunManager, *, single_run: str | None = None) -> Starlett
         GuiAgentError: lambda req, exc: _error(400, str(exc)),
     }
     return Starlette(routes=routes, exception_handlers=handlers)
+
+
+def _stays_in(root: Path, path: Path) -> bool:
+    """``path`` is inside ``root`` once every link on the way is followed."""
+    return path.resolve().is_relative_to(root.resolve())
+
+
+def folder_in(root: Path, name: str, marker: str) -> Path | None:
+    """``root/name`` when it is a folder inside ``root`` holding ``marker``; None otherwise.
+
+    Someone else's runs folder may hold links: a folder, or a file the report
+    reads (``marker``, ``steps.jsonl``), that leads outside ``root`` is not
+    served, nor read.
+    """
+    folder = root / name
+    if not NAME.match(name) or not (folder / marker).is_file():
+        return None
+    reads = (folder, folder / marker, folder / "steps.jsonl")
+    return folder if all(_stays_in(root, path) for path in reads) else None
 
 
 def _report(html: str) -> Response:

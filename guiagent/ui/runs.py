@@ -213,7 +213,7 @@ def past_runs(root: Path) -> dict[str, Any]:
     runs = [{"id": r.path.name, "task": r.task, "kind": r.kind, "outcome": r.outcome,
              "steps": r.steps, "seconds": r.seconds, "started_at": r.started_at,
              "report": f"/runs/{r.path.name}/report.html"}
-            for r in reversed(listing.runs) if NAME.match(r.path.name)]
+            for r in reversed(listing.runs) if NAME.match(r.path.name) and _own(root, r.path / "run.json")]
     return {"runs": runs, "evals": eval_results(root), "unreadable": listing.unreadable}
 
 
@@ -223,7 +223,8 @@ def eval_results(root: Path) -> list[dict[str, Any]]:
     if not root.is_dir():
         return found
     for path in sorted(p for p in root.iterdir() if p.is_dir() and NAME.match(p.name)):
-        if not (path / "results.jsonl").is_file():
+        results = path / "results.jsonl"
+        if not (results.is_file() and _own(root, results) and _own(root, path / "summary.json")):
             continue
         entry: dict[str, Any] = {"id": path.name, "report": f"/evals/{path.name}/report.html"}
         try:
@@ -236,3 +237,8 @@ def eval_results(root: Path) -> list[dict[str, Any]]:
             entry["note"] = "no readable summary.json"
         found.append(entry)
     return found
+
+
+def _own(root: Path, path: Path) -> bool:
+    """``path`` stays inside ``root`` with its links followed (a link out of DIR is not listed)."""
+    return path.resolve().is_relative_to(root.resolve())
