@@ -9,6 +9,11 @@ saw (``Last-Event-ID``) and gets only what it missed.
 
 Streamed pieces of the model's reply (``delta``) are kept only until their
 step ends: the step's own event then carries the whole thinking.
+
+Memory stays bounded whatever the pages and the model do: a page that reads
+too slowly (``QUEUE_LIMIT`` events behind) has its stream ended, and its
+browser reconnects from the last event it saw; at most ``KEPT_DELTA_CHARS`` of
+one step's streamed text are kept for late joiners (live pages get it all).
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 Event = dict[str, Any]
+QUEUE_LIMIT = 2000
+KEPT_DELTA_CHARS = 200_000
 
 
 @dataclass(eq=False)
@@ -29,13 +36,26 @@ class Listener:
 
     loop: asyncio.AbstractEventLoop
     queue: asyncio.Queue[tuple[int, Event] | None] = field(default_factory=asyncio.Queue)
+    #: The page fell ``QUEUE_LIMIT`` events behind: its stream ends (it reconnects).
+    overflowed: bool = False
 
     def put(self, item: tuple[int, Event] | None) -> None:
         """Hand ``item`` to the page's loop (from any thread); a closed loop is ignored."""
         try:
-            self.loop.call_soon_threadsafe(self.queue.put_nowait, item)
+            self.loop.call_soon_threadsafe(self._offer, item)
         except RuntimeError:  # the loop is closed: the server stopped
             pass
+
+    def _offer(self, item: tuple[int, Event] | None) -> None:
+        """On the page's loop: queue ``item``, or end a stream that fell too far behind."""
+        if self.overflowed:
+            return
+        if item is not None and self.queue.qsize() >= QUEUE_LIMIT:
+            self.overflowed = True
+            while not self.queue.empty():
+                self.queue.get_nowait()
+            item = None
+        self.queue.put_nowait(item)
 
 
 class EventHub:
@@ -47,16 +67,22 @@ class EventHub:
         self._events: list[tuple[int, Event]] = []
         self._seq = 0
         self._listeners: set[Listener] = set()
+        self._delta_chars = 0  # kept streamed text of the current step
         self.closed = False
 
     def publish(self, event: Event) -> int:
         """Keep ``event`` and push it to every listener; return its number."""
         with self._lock:
             self._seq += 1
-            if event.get("type") == "step":  # the step carries its thinking: drop the pieces
+            kind = event.get("type")
+            if kind == "step":  # the step carries its thinking: drop the pieces
                 self._events = [(n, e) for n, e in self._events
                                 if not (e.get("type") == "delta" and e.get("index") == event.get("index"))]
-            self._events.append((self._seq, event))
+                self._delta_chars = 0
+            if kind == "delta":
+                self._delta_chars += len(str(event.get("text", "")))
+            if kind != "delta" or self._delta_chars <= KEPT_DELTA_CHARS:
+                self._events.append((self._seq, event))
             listeners = list(self._listeners)
             seq = self._seq
             self._published.notify_all()
