@@ -229,7 +229,7 @@ class Agent:
             if parsed is not None:
                 action, raw = normalise_action(parsed.action, self.protocol.coordinates,
                                                obs.frame.screenshot)
-                if action is not parsed.action:  # the family's own coordinates, as answered
+                if raw:  # the points as answered, in the family's own coordinates
                     step.extra["raw_points"] = {k: v.model_dump() for k, v in raw.items()}
                 step.thinking, step.answer_text = parsed.thinking, parsed.answer_text
                 step.memory, step.action, step.call = parsed.memory, action, parsed.call

@@ -50,12 +50,18 @@ def setup_failed(exc: BaseException) -> int:
 def build_driver(url: str | None, desktop: bool, display: str | None, viewport: str,
                  headed: bool, *, backend: str = "pyautogui",
                  upload_files: list[Path] | None = None,
-                 http_credentials: dict[str, str] | None = None):  # noqa: ANN201 - a Driver
+                 http_credentials: dict[str, str] | None = None,
+                 device_scale_factor: float = 1.0):  # noqa: ANN201 - a Driver
     """The driver the options ask for (``display`` must be set for a desktop driver).
 
     ``upload_files`` are the only files a browser's file picker offers;
     ``http_credentials`` answer HTTP auth (see :mod:`.page_options`).
+    ``device_scale_factor`` renders the page as on a HiDPI screen; the model then
+    sees the screenshot in device pixels (2560x1440 for 1280x720 at 2).
     """
+    if device_scale_factor != 1.0 and desktop:
+        raise ConfigError("--device-scale-factor is for browser runs; a desktop's scale is "
+                          "its display's")
     if desktop:
         try:
             from ..drivers.desktop import DesktopDriver
@@ -72,7 +78,9 @@ def build_driver(url: str | None, desktop: bool, display: str | None, viewport: 
     except ValueError as exc:
         raise ConfigError(f"--viewport {viewport!r} must look like 1280x720") from exc
     return PlaywrightDriver(url, viewport=size, headless=not headed, upload_files=upload_files,
-                            http_credentials=http_credentials)
+                            http_credentials=http_credentials,
+                            device_scale_factor=device_scale_factor,
+                            screenshot_scale="device" if device_scale_factor != 1.0 else "css")
 
 
 def report(result: RunResult) -> int:
@@ -172,6 +180,9 @@ def run(
     thinking: ThinkingOption = None,
     price_in: PriceIn = None,
     price_out: PriceOut = None,
+    device_scale_factor: Annotated[float, typer.Option(
+        min=0.5, max=4.0, help="Browser: device pixels per CSS pixel (HiDPI pages, e.g. 2); the "
+        "model sees the screenshot in device pixels (--max-pixels still applies).")] = 1.0,
 ) -> None:
     """Run one task with the model driving a browser (--url) or the desktop (--desktop)."""
     stack = ExitStack()
@@ -190,7 +201,8 @@ def run(
             raise ConfigError("--app starts desktop applications: add --desktop")
         creds = http_credentials(http_auth, url, Secrets.from_sources(secret or [], secrets_file))
         driver = build_driver(url, desktop, display, viewport, headed, backend=input_backend,
-                              upload_files=upload_paths(upload_file), http_credentials=creds)
+                              upload_files=upload_paths(upload_file), http_credentials=creds,
+                              device_scale_factor=device_scale_factor)
         driver, guards, tips = apply_safety(driver, tips, policy=policy, allow_domains=allow_domain,
                                             interactive=interactive, secrets=secret,
                                             secrets_file=secrets_file)
