@@ -39,6 +39,7 @@ def test_wheel_holds_the_data_files(tmp_path):
         "guiagent/prompts/glm45v_pc_actions.txt",
         "guiagent/prompts/glm41v_web.txt",
         "guiagent/protocols/som_marks.js",
+        "guiagent/prompts/glm41v_pc_actions.txt",
         "guiagent/drivers/select_shim.js",
         "guiagent/replay/templates/report.html.j2",
         "guiagent/ui/static/index.html",

@@ -16,7 +16,12 @@ from ..errors import ConfigError, GuiAgentError
 from ..model import DEFAULT_BASE_URL, DEFAULT_MODEL, ModelSettings
 from ..redaction import strip_userinfo
 from .price_options import PriceIn, PriceOut, usd
-from .protocol_options import ProtocolOption, chosen_protocol
+from .protocol_options import (
+    PromptTemplateOption,
+    ProtocolOption,
+    chosen_protocol,
+    template_text,
+)
 from .terminal import styled
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -116,6 +121,7 @@ def run_suite(
     protocol: ProtocolOption = None,
     price_in: PriceIn = None,
     price_out: PriceOut = None,
+    prompt_template: PromptTemplateOption = None,
 ) -> None:
     """Run every task of SUITE (each episode isolated) and write results.jsonl, summary.json, report.html."""
     from ..eval.episode import EpisodeSpec, EvalSettings
@@ -137,8 +143,9 @@ def run_suite(
         if (out / RESULTS).exists() and not resume:
             raise ConfigError(f"{out} already holds results: add --resume to finish that run, "
                               "or choose another --out")
-        protocol_line = chosen_protocol(protocol, model, tips=tips)[1]
-        settings = EvalSettings(protocol=protocol,
+        protocol_line = chosen_protocol(protocol, model, tips=tips,
+                                        prompt_template=prompt_template)[1]
+        settings = EvalSettings(protocol=protocol, prompt_template=template_text(prompt_template),
             model=ModelSettings(base_url=model_url, model=model, api_key=api_key, timeout=timeout,
                                 retries=retries, price_in=price_in, price_out=price_out),
             viewport=viewport, headless=not headed, image_format=image_format,  # type: ignore[arg-type]

@@ -19,7 +19,8 @@ app.add_typer(sandbox_app, name="sandbox")
 for module, target in (("sandbox_web", sandbox_app), ("sandbox_desktop", sandbox_app),
                        ("view_cmd", app), ("replay_cmd", app), ("skill_cmd", app),
                        ("demo_cmd", app), ("eval_cmd", app), ("mcp_cmd", app),
-                       ("serve_cmd", app), ("ui_cmd", app), ("doctor_cmd", app)):
+                       ("serve_cmd", app), ("ui_cmd", app), ("doctor_cmd", app),
+                       ("prompt_cmd", app)):
     try:
         mod = importlib.import_module(f"guiagent.cli.{module}")
     except ModuleNotFoundError as exc:

@@ -7,6 +7,7 @@ choice is printed, so a wrong guess is visible before the first step.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -14,6 +15,7 @@ import typer
 from ..errors import ConfigError
 from ..protocols.base import ProtocolAdapter
 from ..protocols.registry import PROTOCOL_NAMES, make_protocol, protocol_for_model
+from ..protocols.templates import read_template_file
 
 ProtocolOption = Annotated[str | None, typer.Option(
     "--protocol", metavar="NAME",
@@ -21,13 +23,31 @@ ProtocolOption = Annotated[str | None, typer.Option(
     "[default: from the model name, else glm41v-pc].")]
 
 
+PromptTemplateOption = Annotated[Path | None, typer.Option(
+    "--prompt-template", metavar="FILE",
+    help="Use this prompt template instead of the protocol's own ($placeholders: "
+    "`guiagent prompt show --protocol NAME` lists them; docs/protocols.md).")]
+
+
+def template_text(path: Path | None) -> str | None:
+    """The text of --prompt-template FILE (ConfigError when it cannot be read)."""
+    return read_template_file(path) if path is not None else None
+
+
 def chosen_protocol(name: str | None, model: str | None, *, tips: str | None = None,
-                    prompt_template: str | None = None) -> tuple[ProtocolAdapter, str]:
-    """The protocol to use and a line saying which and why (ConfigError for a bad name)."""
+                    prompt_template: Path | None = None) -> tuple[ProtocolAdapter, str]:
+    """The protocol to use and a line saying which and why.
+
+    ConfigError for a bad name, or a template file that cannot be read or has
+    unknown or missing placeholders.
+    """
     picked = name or protocol_for_model(model)
-    protocol = make_protocol(picked, tips=tips, prompt_template=prompt_template)
+    protocol = make_protocol(picked, tips=tips, prompt_template=template_text(prompt_template))
     why = "--protocol" if name else f"from the model name {model!r}"
-    return protocol, f"protocol: {picked} ({why})"
+    line = f"protocol: {picked} ({why})"
+    if prompt_template is not None:
+        line += f", prompt template {prompt_template}"
+    return protocol, line
 
 
 ThinkingOption = Annotated[str | None, typer.Option(

@@ -21,7 +21,13 @@ from .desktop_apps import app_specs, desktop_display
 from .page_options import http_credentials, upload_paths
 from .price_options import PriceIn, PriceOut, tokens_line
 from .progress import ConsoleProgress
-from .protocol_options import ProtocolOption, ThinkingOption, chosen_protocol, with_thinking
+from .protocol_options import (
+    PromptTemplateOption,
+    ProtocolOption,
+    ThinkingOption,
+    chosen_protocol,
+    with_thinking,
+)
 from .safety_options import apply_safety
 from .terminal import console as terminal_console
 from .terminal import error, printable, styled
@@ -180,6 +186,7 @@ def run(
     thinking: ThinkingOption = None,
     price_in: PriceIn = None,
     price_out: PriceOut = None,
+    prompt_template: PromptTemplateOption = None,
     device_scale_factor: Annotated[float, typer.Option(
         min=0.5, max=4.0, help="Browser: device pixels per CSS pixel (HiDPI pages, e.g. 2); the "
         "model sees the screenshot in device pixels (--max-pixels still applies).")] = 1.0,
@@ -192,6 +199,7 @@ def run(
                                  thinking_max_tokens=thinking_tokens, answer_max_tokens=answer_tokens,
                                  price_in=price_in, price_out=price_out)
         client = OpenAIChatClient(settings)
+        chosen_protocol(protocol, model, prompt_template=prompt_template)  # fail before starting
         run_dir = out or default_run_dir()
         set_run_dir(run_dir)
         if desktop:
@@ -212,7 +220,8 @@ def run(
                              overwrite=overwrite,
                              image_format=image_format, max_image_pixels=max_pixels,
                              stuck_warn_after=min(stuck_warn, stuck_stop), stuck_stop_after=stuck_stop)
-        adapter, protocol_line = chosen_protocol(protocol, model, tips=tips)
+        adapter, protocol_line = chosen_protocol(protocol, model, tips=tips,
+                                                  prompt_template=prompt_template)
         adapter = with_thinking(adapter, thinking)
         view = live_view(live, run_dir, task, live_host, live_port, stack)
         extra_hooks = view.start(guards) if view else []

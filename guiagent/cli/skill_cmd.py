@@ -16,7 +16,7 @@ from ..redaction import strip_userinfo
 from ..runlog import StepRecord
 from .crash import set_run_dir
 from .price_options import PriceIn, PriceOut, tokens_line
-from .protocol_options import ProtocolOption, chosen_protocol
+from .protocol_options import PromptTemplateOption, ProtocolOption, chosen_protocol
 from .safety_options import apply_safety
 from .terminal import console as terminal_console
 from .terminal import error, styled
@@ -130,6 +130,7 @@ def run_cmd(
     protocol: ProtocolOption = None,
     price_in: PriceIn = None,
     price_out: PriceOut = None,
+    prompt_template: PromptTemplateOption = None,
 ) -> None:
     """Run a skill; DOM and OCR ground its targets, the model fills the gaps if given.
 
@@ -167,7 +168,8 @@ def run_cmd(
                               upload_files=list(upload_file or []))
         driver, guards, tips = apply_safety(driver, None, policy=policy,
                                             allow_domains=allow_domain, interactive=interactive)
-        adapter, protocol_line = chosen_protocol(protocol, model, tips=tips)
+        adapter, protocol_line = chosen_protocol(protocol, model, tips=tips,
+                                                  prompt_template=prompt_template)
         runner = SkillRunner(driver, client, protocol=adapter,
                              config=SkillRunConfig(run_dir=run_dir, overwrite=overwrite),
                              hooks=[*thinking_hooks(show_thinking, err), SkillProgress(),

@@ -14,7 +14,9 @@ A *protocol* (one per model family: ``glm41v-pc``, ``glm45v``, ``ui-tars``,
   (:meth:`ProtocolAdapter.continuation`; None when the family cannot);
 * which actions it has (:attr:`ProtocolAdapter.actions`);
 * optionally, how to ask "where is this description?" (:attr:`ProtocolAdapter.grounding`,
-  used by skills when DOM and OCR cannot place a target).
+  used by skills when DOM and OCR cannot place a target);
+* its prompt: a template file in ``guiagent/prompts/`` with documented
+  ``$placeholders`` (:mod:`guiagent.protocols.templates`) that users may replace.
 
 The agent, the asker, skills, replay, eval and the CLI import only this module
 and :mod:`guiagent.protocols.registry`; each family lives in its own module and
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
     from ..drivers.base import Observation
     from ..model import ModelReply
     from .coordinates import CoordinateConvention
+    from .templates import Placeholder
 
 
 #: Every action name guiagent can execute (``Action.action`` values).
@@ -179,6 +182,16 @@ class ProtocolAdapter(Protocol):
     @property
     def grounding(self) -> GroundingQuery | None:
         """How to ask "where is X?" in this family's words; None: it has no such query."""
+        ...
+
+    @property
+    def template_file(self) -> str:
+        """The family's prompt template, a file name in ``guiagent/prompts/``."""
+        ...
+
+    @property
+    def placeholders(self) -> tuple[Placeholder, ...]:
+        """The ``$names`` its template may use (``prompt_template`` is checked against them)."""
         ...
 
     def build_request(self, step: StepInput) -> ChatRequest:

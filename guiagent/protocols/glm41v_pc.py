@@ -4,30 +4,39 @@ Facts followed (see docs/protocol.md): one single-turn user message; images
 first, the current screenshot at full size then up to four earlier ones at half
 size, oldest to newest; then the text: role, action space, rules, output format,
 optional tips, task, and the history as ``step N: <answer>`` lines followed by
-the current ``Memory:``.
+the current ``Memory:``. The text is ``guiagent/prompts/glm41v_pc.txt`` with the
+:data:`PLACEHOLDERS` filled in; ``prompt_template`` replaces that file.
 """
 
 from __future__ import annotations
 
 import json
-from importlib import resources
-from string import Template
 from typing import TYPE_CHECKING, Any
 
+from ..errors import ConfigError
 from .base import ALL_ACTIONS, ChatRequest, HistoryEntry, ParsedAnswer, ProtocolAdapter, StepInput
 from .coordinates import THOUSANDTHS
 from .glm41v_grounding import Glm41vGrounding
 from .glm41v_parse import parse_answer, strip_box_markers
+from .templates import Placeholder, checked_template, packaged_text
 
 if TYPE_CHECKING:
     from ..model import ModelReply
 
 MAX_PREVIOUS_IMAGES = 4
+TEMPLATE_FILE = "glm41v_pc.txt"
 
-
-def _template() -> Template:
-    text = resources.files("guiagent").joinpath("prompts/glm41v_pc.txt").read_text("utf-8")
-    return Template(text)
+PLACEHOLDERS = (
+    Placeholder("task", "the task, as the user gave it", required=True),
+    Placeholder("history", "one `step N: <explanation and action>` line per earlier step "
+                "(box markers and the step's own memory removed; notes to the model after "
+                "it); empty at step 1", required=True),
+    Placeholder("memory", "the memory the model kept, as JSON (a list)", required=True),
+    Placeholder("action_space", "the action signatures with one comment each "
+                "(guiagent/prompts/glm41v_pc_actions.txt)"),
+    Placeholder("tips", "`# Tips` and the run's tips (--tips, secrets guidance), or empty; a "
+                "template without it cannot take tips"),
+)
 
 
 class Glm41vPcProtocol:
@@ -37,13 +46,22 @@ class Glm41vPcProtocol:
     actions = ALL_ACTIONS
     coordinates = THOUSANDTHS
     grounding = Glm41vGrounding()
+    template_file = TEMPLATE_FILE
+    placeholders = PLACEHOLDERS
 
     def __init__(self, tips: str | None = None, previous_images: int = MAX_PREVIOUS_IMAGES,
                  *, prompt_template: str | None = None) -> None:
         self.tips = tips
         self.previous_images = max(0, min(previous_images, MAX_PREVIOUS_IMAGES))
         self.prompt_template = prompt_template
-        self._template = Template(prompt_template) if prompt_template is not None else _template()
+        source = "the prompt template" if prompt_template is not None else TEMPLATE_FILE
+        self._template = checked_template(
+            prompt_template if prompt_template is not None else packaged_text(TEMPLATE_FILE),
+            PLACEHOLDERS, protocol=self.name, source=source)
+        if tips and "tips" not in self._template.get_identifiers():
+            raise ConfigError(f"{source} has no $tips, but this run gives the model tips "
+                              "(--tips, or how to type secrets): add $tips where they belong")
+        self._actions = packaged_text("glm41v_pc_actions.txt").rstrip("\n")
 
     def with_tips(self, tips: str | None) -> Glm41vPcProtocol:
         """The same protocol with ``tips`` added to its own."""
@@ -75,13 +93,14 @@ class Glm41vPcProtocol:
             if entry.note:
                 line += f"\n(note: {entry.note})"
             lines.append(line)
-        lines.append("Memory:")
-        lines.append(json.dumps(memory, ensure_ascii=False) if not isinstance(memory, str) else memory)
-        if correction:
-            lines.append(f"\nYour previous reply for this step could not be used: {correction} "
-                         "Reply again with exactly one action from the action space.")
         tips = f"\n# Tips\n{self.tips.strip()}\n" if self.tips else ""
-        return self._template.substitute(tips=tips, task=task.strip(), history="\n".join(lines))
+        text = self._template.substitute(
+            tips=tips, task=task.strip(), history="\n".join(lines), action_space=self._actions,
+            memory=json.dumps(memory, ensure_ascii=False) if not isinstance(memory, str) else memory)
+        if correction:  # after the template: a user's template cannot lose it
+            text = (f"{text.rstrip()}\n\nYour previous reply for this step could not be used: "
+                    f"{correction} Reply again with exactly one action from the action space.\n")
+        return text
 
     def build_request(self, step: StepInput) -> ChatRequest:
         """Images first (current, then earlier ones oldest to newest), then the text."""
