@@ -167,3 +167,24 @@ def test_cli_run_refuses_a_bad_protocol_before_starting(name, message, tmp_path)
     assert proc.returncode == 2, proc.stderr
     assert message in " ".join(proc.stderr.split())
     assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("command", [
+    ["eval", "example", "--model-url", "http://127.0.0.1:9/v1"],
+    ["skill", "run", "fill_web_form", "--url", "http://127.0.0.1:9/", "--param",
+     'record={"Name": "x"}'],
+    ["replay", "{out}", "--model-from-log"],
+])
+def test_every_model_command_takes_protocol(command, tmp_path) -> None:
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    args = [a.replace("{out}", str(out)) for a in command]
+    if "{out}" not in command:
+        args += ["--out", str(out)]
+    proc = subprocess.run([sys.executable, "-m", "guiagent.cli.main", *args, "--protocol", "nope"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    assert "unknown protocol 'nope': choose one of glm41v-pc" in " ".join(proc.stderr.split())
+    assert not out.exists()

@@ -242,3 +242,17 @@ def test_refused_action_is_skipped_as_in_the_recording(site, tmp_path):
     _, steps = read_run(tmp_path / "cassette")
     assert steps[2].result == "refused"
     assert "refused and not executed: typing is not allowed here" in steps[3].request.prompt
+
+
+def test_the_cassette_follows_the_agents_step_not_the_prompt_layout(contact_run, tmp_path):
+    """A family whose prompt has no ``step N:`` lines still gets each step's recorded answer."""
+    _, recorded = read_run(contact_run)
+    cassette = CassetteModelClient(contact_run)
+    third = recorded[2]
+    with Image.open(contact_run / third.screenshot) as shot:
+        cassette.at_step(3, shot.convert("RGB"))
+    reply = cassette.complete([{"role": "system", "content": "Another family's layout."},
+                               {"role": "user", "content": [{"type": "text", "text": "Go."}]}])
+    assert reply.content == third.attempts[0].content
+    assert cassette.used == {3: 1} and cassette.differences[3].score == 0
+    assert [m.kind for m in cassette.mismatches] == ["prompt"]

@@ -20,7 +20,7 @@ from ..protocols.templates import read_template_file
 ProtocolOption = Annotated[str | None, typer.Option(
     "--protocol", metavar="NAME",
     help=f"The model family's protocol: {', '.join(PROTOCOL_NAMES)} "
-    "[default: from the model name, else glm41v-pc].")]
+    "[default: from the model name, else glm41v-pc; for a replay: the recorded one].")]
 
 
 PromptTemplateOption = Annotated[Path | None, typer.Option(

@@ -9,6 +9,7 @@ import typer
 
 from ..errors import ConfigError, DriverError, LogFormatError
 from ..replay.diff import DEFAULT_THRESHOLD
+from .protocol_options import ProtocolOption
 from .terminal import console as terminal_console
 from .terminal import error, styled
 
@@ -44,6 +45,7 @@ def replay(
     force: Annotated[bool, typer.Option(
         "--force", help="Execute steps that have no recorded screenshot to compare with "
         "(blind).")] = False,
+    protocol: ProtocolOption = None,
 ) -> None:
     """Replay RUN_DIR: exit 0 if reproduced, 1 if it diverged, 2 on usage errors.
 
@@ -59,6 +61,13 @@ def replay(
 
     driver = None
     try:
+        if protocol is not None and not model_from_log:
+            raise ConfigError("--protocol applies to --model-from-log (an action replay asks "
+                              "no model)")
+        if protocol is not None:
+            from ..protocols.registry import make_protocol
+
+            make_protocol(protocol)  # a bad name fails before a browser starts
         record, _steps = read_run(run_dir)
         secrets = Secrets.from_sources(secret or (), secrets_file)
         guard = replay_guard(record, policy_from_options(policy, allow_domain),
@@ -67,7 +76,7 @@ def replay(
                                 headless=not headed, secrets=secrets)
         if model_from_log:
             report = replay_with_model_log(run_dir, driver, threshold=threshold, out=out,
-                                           guard=guard, force=force)
+                                           guard=guard, force=force, protocol=protocol)
         else:
             report = ActionReplayer(run_dir, driver, threshold=threshold, out=out, guard=guard,
                                     force=force).run()

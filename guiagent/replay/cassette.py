@@ -14,8 +14,12 @@ test. Before answering, the request is checked against the recording:
   prompt of a step's last request only, so that one is compared; a difference
   is reported (with a diff) but the recorded answer is still given.
 
-The step a request belongs to is read from the prompt's history, which lists
-earlier steps as ``step N: ...`` lines (the GLM-4.1V pc protocol).
+The replaying agent tells the cassette which step it is on and what its
+screenshot is (:meth:`CassetteModelClient.at_step`, called by a hook), so
+the cassette does not depend on any family's request layout. Used on its own,
+it falls back to reading the step from the prompt's history, which lists
+earlier steps as ``step N: ...`` lines (the GLM-4.1V pc protocol), and takes
+the first image as the current screenshot.
 """
 
 from __future__ import annotations
@@ -58,6 +62,23 @@ def request_parts(messages: list[dict[str, Any]]) -> tuple[str, Image.Image | No
     return "\n".join(texts), (images[0] if images else None)
 
 
+def holds_prompt(messages: list[dict[str, Any]], prompt: str) -> bool:
+    """True when the request's user text is the recorded prompt, or one of its text parts is.
+
+    A single-message family's prompt is its whole text; a multi-turn family records
+    its main text, which is one part among others.
+    """
+    texts: list[str] = []
+    for message in messages:
+        if message.get("role", "user") not in ("system", "user"):
+            continue
+        content = message.get("content")
+        parts = [content] if isinstance(content, str) else [
+            p.get("text", "") for p in content or [] if p.get("type") == "text"]
+        texts.extend(parts)
+    return prompt in texts or prompt == "\n".join(texts)
+
+
 def prompt_diff(recorded: str, new: str) -> str:
     """The first lines of a unified diff between the recorded and the new prompt."""
     lines = list(difflib.unified_diff(recorded.splitlines(), new.splitlines(), "recorded", "new",
@@ -95,11 +116,19 @@ class CassetteModelClient:
         """Recorded answers given so far, per step."""
         self.differences: dict[int, DiffResult] = {}
         self.mismatches: list[ReplayMismatch] = []
+        self._current: tuple[int, Image.Image] | None = None
+
+    def at_step(self, index: int, screenshot: Image.Image) -> None:
+        """The agent is on step ``index`` with this screenshot (as sent to the model)."""
+        self._current = (index, screenshot)
 
     def complete(self, messages: list[dict[str, Any]], **extra: Any) -> ModelReply:
         """Answer with the recorded reply for this step and re-ask, after checking the request."""
         text, image = request_parts(messages)
-        index = history_steps(text) + 1
+        if self._current is not None:
+            index, image = self._current
+        else:
+            index = history_steps(text) + 1
         recorded = self.steps.get(index)
         if recorded is None:
             self._refuse(index, "request_count", f"the recording has no step {index}: the new "
@@ -116,7 +145,7 @@ class CassetteModelClient:
                          f"the recording has {len(recorded.attempts)} answer(s)")
         attempt = recorded.attempts[n]
         if (self.check_prompt and n == len(recorded.attempts) - 1 and recorded.request is not None
-                and recorded.request.prompt != text):
+                and not holds_prompt(messages, recorded.request.prompt)):
             self.mismatches.append(ReplayMismatch(
                 step=index, kind="prompt",
                 detail="the prompt differs from the recorded one:\n"

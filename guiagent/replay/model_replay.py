@@ -20,6 +20,7 @@ from ..drivers.base import ActionResult, Driver, Observation
 from ..errors import ActionRefusedError, CassetteMismatchError, ConfigError
 from ..guard import ActionGuard
 from ..hooks import AgentHooks, StepControl, add_note
+from ..imaging import decode_image
 from ..protocols.registry import DEFAULT_PROTOCOL, make_protocol
 from ..runlog import RunLog, StepRecord
 from ..takeover import GIVE_BACK_NOTE
@@ -108,6 +109,24 @@ class RecordedSteering(AgentHooks):
         self._notes(step)
 
 
+class CassetteSteps(AgentHooks):
+    """Tell the cassette which step the agent is on, and the screenshot it sends.
+
+    Encoding here with the run's settings is the encoding the agent then sends
+    (an observation keeps its encoded bytes), so the cassette compares the very
+    image the model would see, whatever the family's request layout.
+    """
+
+    def __init__(self, cassette: CassetteModelClient, config: AgentConfig) -> None:
+        self.cassette = cassette
+        self.config = config
+
+    def on_step_start(self, index: int, observation: Observation) -> None:
+        """Hand the step's number and screenshot to the cassette."""
+        data, _ = observation.encoded(self.config.image_format, self.config.jpeg_quality)
+        self.cassette.at_step(index, decode_image(data))
+
+
 class _ReplayAgent(Agent):
     """The ordinary agent, writing a ``kind: "replay"`` run log."""
 
@@ -123,30 +142,29 @@ class _ReplayAgent(Agent):
 def replay_with_model_log(source: str | Path, driver: Driver | None = None, *,
                           threshold: float = DEFAULT_THRESHOLD, out: str | Path | None = None,
                           url: str | None = None, guard: ActionGuard | None = None,
-                          force: bool = False) -> ReplayReport:
+                          force: bool = False, protocol: str | None = None) -> ReplayReport:
     """Run the agent again on a fresh screen, answering the model from ``source``'s log.
 
     The actions pass ``guard`` (default: the default policy, unattended, plus the
     recording's allowed domains); a step without a recorded screenshot is not
-    answered unless ``force``.
+    answered unless ``force``. The protocol is the recorded one unless ``protocol``
+    names another (a log without one was written by glm41v-pc).
     """
     source = Path(source)
     cassette = CassetteModelClient(source, threshold=threshold, force=force)
     record, steps = cassette.record, sorted(cassette.steps.values(), key=lambda s: s.index)
     if not steps:
         raise ConfigError(f"{source} has no recorded steps to replay")
-    if record.protocol and record.protocol != DEFAULT_PROTOCOL:
-        raise ConfigError(f"{source} was recorded with the {record.protocol!r} protocol; "
-                          f"--model-from-log replays {DEFAULT_PROTOCOL!r} runs")
     out = Path(out) if out else default_out(source)
     owns_driver = driver is None
     driver = driver or driver_for_run(record, url=url)
     guard = guard or replay_guard(record)
     guard.prepare(driver)
-    protocol = make_protocol(DEFAULT_PROTOCOL, tips=recorded_tips(steps))
-    agent = _ReplayAgent(driver, cassette, protocol=protocol,
-                         config=recorded_config(steps, out),
-                         hooks=[RecordedSteering(steps), guard])
+    adapter = make_protocol(protocol or record.protocol or DEFAULT_PROTOCOL,
+                            tips=recorded_tips(steps))
+    config = recorded_config(steps, out)
+    agent = _ReplayAgent(driver, cassette, protocol=adapter, config=config,
+                         hooks=[CassetteSteps(cassette, config), RecordedSteering(steps), guard])
     report = ReplayReport(source=str(source), run_dir=str(out), mode="model-from-log",
                           threshold=threshold, recorded_outcome=record.outcome)
     try:
