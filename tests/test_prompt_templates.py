@@ -105,3 +105,15 @@ def test_cli_run_sends_the_users_template(tmp_path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert f"prompt template {template}" in proc.stderr
     assert server.requests[0].text.startswith("CUSTOM Say hello.")
+
+
+def test_prompt_show_works_for_every_family() -> None:
+    from guiagent.protocols.registry import available_protocols
+
+    for name in available_protocols():
+        proc = guiagent("prompt", "show", "--protocol", name)
+        assert proc.returncode == 0, (name, proc.stderr)
+        assert f"protocol: {name} (" in proc.stdout
+        images = [line for line in proc.stdout.splitlines() if line.startswith("[image:")]
+        assert images[-1 if name != "glm41v-pc" else 0].startswith(
+            "[image: current screenshot, step 3, 1280x720"), (name, images)

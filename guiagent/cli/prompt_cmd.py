@@ -104,12 +104,15 @@ def show(
                      screenshot=size, history=_sample_history(adapter, size),
                      memory=["form opened", "name typed"], url="http://127.0.0.1:8000/contact",
                      title="Contact us")
+    # A family that does not declare its template file or placeholders yet still shows.
+    builtin = getattr(adapter, "template_file", None)
     source = str(prompt_template) if prompt_template else \
-        f"built-in (guiagent/prompts/{adapter.template_file})"
+        f"built-in (guiagent/prompts/{builtin})" if builtin else "built-in"
+    placeholders = describe_placeholders(getattr(adapter, "placeholders", ()))
     out = [line.split(" (")[0] + f" ({family(adapter.name).summary})",
            f"coordinates: {adapter.coordinates.describe()}",
-           f"template: {source}", "placeholders:",
-           *(f"  {p}" for p in describe_placeholders(adapter.placeholders)),
+           f"template: {source}", *(["placeholders:"] if placeholders else []),
+           *(f"  {p}" for p in placeholders),
            f"sample: step {step.index} of {SAMPLE_TASK!r}, {len(step.history)} earlier step(s), "
            f"screenshot {size}", "", *describe_request(adapter, step)]
     typer.echo("\n".join(out))
