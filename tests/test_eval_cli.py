@@ -79,6 +79,8 @@ def test_issue_example_suite_end_to_end_with_two_workers(tmp_path, standin):
         assert r["tokens"] > 0 and r["seconds"] > 0
     summary = json.loads((out / "summary.json").read_text())
     assert (summary["episodes"], summary["succeeded"], summary["success_rate"]) == (4, 2, 0.5)
+    assert summary["protocol"] == "glm41v-pc" and "protocol: glm41v-pc (from the model name" in \
+        " ".join(proc.stderr.split())
     assert summary["failure_categories"] == {"checks_failed": 1, "missed_infeasible": 1}
     assert summary["per_tag"]["forms"]["succeeded"] == 0
     assert summary["per_task"]["contact-basic"]["ci95"][1] == 1.0

@@ -87,7 +87,7 @@ def test_loop_modules_import_no_family_module() -> None:
     loop = [PACKAGE / "agent.py", PACKAGE / "asking.py", *(PACKAGE / "skills").glob("*.py"),
             *(PACKAGE / "replay").glob("*.py"), *(PACKAGE / "eval").glob("*.py"),
             *(PACKAGE / "cli").glob("*.py"), PACKAGE / "testing" / "chaos.py"]
-    allowed = {"base", "registry", "coordinates"}
+    allowed = {"base", "registry", "coordinates", "templates"}  # the contract's modules
     for path in loop:
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.ImportFrom) and node.module and "protocols" in node.module:

@@ -143,8 +143,8 @@ def run_suite(
         if (out / RESULTS).exists() and not resume:
             raise ConfigError(f"{out} already holds results: add --resume to finish that run, "
                               "or choose another --out")
-        protocol_line = chosen_protocol(protocol, model, tips=tips,
-                                        prompt_template=prompt_template)[1]
+        adapter, protocol_line = chosen_protocol(protocol, model, tips=tips,
+                                                 prompt_template=prompt_template)
         settings = EvalSettings(protocol=protocol, prompt_template=template_text(prompt_template),
             model=ModelSettings(base_url=model_url, model=model, api_key=api_key, timeout=timeout,
                                 retries=retries, price_in=price_in, price_out=price_out),
@@ -163,8 +163,8 @@ def run_suite(
     specs = [EpisodeSpec(task=t, repeat=k, out_dir=out) for k in range(1, repeat + 1) for t in tasks
              if (t.id, k) not in done]
     meta = {"suite": suite, "model": {"base_url": strip_userinfo(model_url), "name": model},
-            "repeat": repeat, "tasks": len(tasks), "backend": backend, "workers": workers,
-            "versions": software_versions()}
+            "protocol": adapter.name, "repeat": repeat, "tasks": len(tasks), "backend": backend,
+            "workers": workers, "versions": software_versions()}
     if (price := price_of(settings.model)) is not None:
         meta["price"] = price.model_dump()
     err.print(f"suite {suite}: {len(tasks)} task(s) x {repeat} = {len(tasks) * repeat} episode(s), "
