@@ -117,3 +117,13 @@ def test_prompt_show_works_for_every_family() -> None:
         images = [line for line in proc.stdout.splitlines() if line.startswith("[image:")]
         assert images[-1 if name != "glm41v-pc" else 0].startswith(
             "[image: current screenshot, step 3, 1280x720"), (name, images)
+
+
+def test_every_family_checks_a_users_template_before_the_run() -> None:
+    from guiagent.protocols.registry import available_protocols
+
+    for name in available_protocols():
+        with pytest.raises(ConfigError, match=r"unknown placeholder\(s\) \$nosuch"):
+            make_protocol(name, prompt_template="$task $nosuch")
+        with pytest.raises(ConfigError, match=r"missing required placeholder\(s\) [^;]*\$task"):
+            make_protocol(name, prompt_template="no task here")

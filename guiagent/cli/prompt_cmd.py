@@ -18,7 +18,7 @@ from ..errors import GuiAgentError
 from ..geometry import Size
 from ..imaging import data_url, encode_image, half_size
 from ..protocols.base import HistoryEntry, ProtocolAdapter, StepInput, message_parts
-from ..protocols.registry import DEFAULT_PROTOCOL, family
+from ..protocols.registry import DEFAULT_PROTOCOL, family, placeholders_of
 from ..protocols.templates import describe_placeholders
 from .protocol_options import PromptTemplateOption, ProtocolOption, chosen_protocol
 from .terminal import console, error
@@ -108,7 +108,7 @@ def show(
     builtin = getattr(adapter, "template_file", None)
     source = str(prompt_template) if prompt_template else \
         f"built-in (guiagent/prompts/{builtin})" if builtin else "built-in"
-    placeholders = describe_placeholders(getattr(adapter, "placeholders", ()))
+    placeholders = describe_placeholders(placeholders_of(type(adapter)))
     out = [line.split(" (")[0] + f" ({family(adapter.name).summary})",
            f"coordinates: {adapter.coordinates.describe()}",
            f"template: {source}", *(["placeholders:"] if placeholders else []),

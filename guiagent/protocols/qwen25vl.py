@@ -21,7 +21,7 @@ from ..actions import Point
 from .base import ChatRequest, ParsedAnswer, ProtocolAdapter, StepInput
 from .click_grounding import ClickGrounding
 from .coordinates import SmartResizedPixels
-from .qwen_common import packaged_template, split_template, tips_text, tools_line
+from .qwen_common import PLACEHOLDERS, packaged_template, split_template, tips_text, tools_line
 from .qwen_tool_call import QWEN25_ACTIONS, last_pointer, parse_tool_call, tool_call_arguments
 
 if TYPE_CHECKING:
@@ -37,6 +37,8 @@ class Qwen25vlProtocol:
     """Builds Qwen2.5-VL computer-use requests and parses ``<tool_call>`` answers."""
 
     name = "qwen25vl"
+    #: The $names a --prompt-template may use (checked by the registry).
+    placeholder_names = PLACEHOLDERS
     actions = ACTIONS
     #: "Where is X?" asked as a one-step "Click X." task (:mod:`.click_grounding`).
     grounding: ClickGrounding

@@ -23,7 +23,7 @@ from ..actions import Point
 from .base import ChatRequest, HistoryEntry, ParsedAnswer, ProtocolAdapter, StepInput
 from .click_grounding import ClickGrounding
 from .coordinates import Normalised
-from .qwen_common import packaged_template, split_template, tips_text, tools_line
+from .qwen_common import PLACEHOLDERS, packaged_template, split_template, tips_text, tools_line
 from .qwen_tool_call import (
     QWEN3_EXTRA_ACTIONS,
     QWEN25_ACTIONS,
@@ -57,6 +57,8 @@ class Qwen3vlProtocol:
     """Builds Qwen3-VL computer-use requests and parses its answers."""
 
     name = "qwen3vl"
+    #: The $names a --prompt-template may use (checked by the registry).
+    placeholder_names = PLACEHOLDERS
     actions = ACTIONS
     coordinates = COORDINATES
     #: "Where is X?" asked as a one-step "Click X." task (:mod:`.click_grounding`).

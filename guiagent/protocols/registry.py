@@ -16,6 +16,7 @@ from typing import Any
 
 from ..errors import ConfigError
 from .base import ProtocolAdapter
+from .templates import Placeholder, checked_template
 
 DEFAULT_PROTOCOL = "glm41v-pc"
 
@@ -89,10 +90,37 @@ def available_protocols() -> list[str]:
     return found
 
 
+def placeholders_of(cls: type[Any]) -> tuple[Placeholder, ...]:
+    """The placeholders a family's template may use.
+
+    Its ``placeholders`` (:class:`Placeholder` values), else its module's ``PLACEHOLDERS``
+    names, of which ``task`` is required (a prompt without the task is no prompt).
+    """
+    declared = getattr(cls, "placeholders", None)
+    if declared:
+        return tuple(declared)
+    names = getattr(import_module(cls.__module__), "PLACEHOLDERS", ())
+    return tuple(Placeholder(n, "", required=n == "task") for n in names)
+
+
 def make_protocol(name: str, *, tips: str | None = None,
                   prompt_template: str | None = None) -> ProtocolAdapter:
-    """Build the protocol ``name`` with the run's tips and, optionally, a user's template text."""
+    """Build the protocol ``name`` with the run's tips and, optionally, a user's template text.
+
+    A user's template is checked against the family's placeholders first: unknown
+    or missing ones, and a template without ``$tips`` on a run with tips, are a
+    ConfigError naming them.
+    """
     cls = protocol_class(name)
+    if prompt_template is not None:
+        placeholders = placeholders_of(cls)
+        if placeholders:
+            template = checked_template(prompt_template, placeholders, protocol=name)
+            if tips and any(p.name == "tips" for p in placeholders) and \
+                    "tips" not in template.get_identifiers():
+                raise ConfigError("the prompt template has no $tips, but this run gives the "
+                                  "model tips (--tips, or how to type secrets): add $tips where "
+                                  "they belong")
     return cls(tips=tips, prompt_template=prompt_template)
 
 

@@ -82,7 +82,8 @@ def checked_template(text: str, placeholders: tuple[Placeholder, ...], *,
 
 def describe_placeholders(placeholders: tuple[Placeholder, ...]) -> list[str]:
     """One line per placeholder, for ``guiagent prompt show`` and the docs."""
-    return [f"${p.name}{' (required)' if p.required else ''}: {p.meaning}" for p in placeholders]
+    return [f"${p.name}{' (required)' if p.required else ''}" + (f": {p.meaning}" if p.meaning else "")
+            for p in placeholders]
 
 
 def _names(names: set[str] | list[str]) -> str:
