@@ -46,11 +46,13 @@ def _sample_history(protocol: ProtocolAdapter, size: Size) -> list[HistoryEntry]
     entries = []
     for n, action in enumerate(intended, start=1):
         image = sample_screen(size, f"step {n}")
+        text, call = action.say, ""
         if protocol.name in STANDINS:
-            parsed = protocol.parse(standin(protocol.name).answer(action, size))
-            text, call = parsed.answer_text, parsed.call
-        else:
-            text, call = action.say, ""
+            try:
+                parsed = protocol.parse(standin(protocol.name).answer(action, size))
+                text, call = parsed.answer_text, parsed.call
+            except (GuiAgentError, ValueError):  # e.g. set-of-marks: no marked element here
+                pass
         entries.append(HistoryEntry(
             answer_text=text, call=call, screenshot=size,
             thumbnail_url=data_url(encode_image(half_size(image), "png"), "image/png"),

@@ -16,7 +16,10 @@ A *protocol* (one per model family: ``glm41v-pc``, ``glm45v``, ``ui-tars``,
 * optionally, how to ask "where is this description?" (:attr:`ProtocolAdapter.grounding`,
   used by skills when DOM and OCR cannot place a target);
 * its prompt: a template file in ``guiagent/prompts/`` with documented
-  ``$placeholders`` (:mod:`guiagent.protocols.templates`) that users may replace.
+  ``$placeholders`` (:mod:`guiagent.protocols.templates`) that users may replace:
+  optional attributes ``template_file`` (the file's name) and ``placeholders``
+  (:class:`~guiagent.protocols.templates.Placeholder` values), else a module-level
+  ``PLACEHOLDERS`` tuple of names; the registry checks a user's template against them.
 
 The agent, the asker, skills, replay, eval and the CLI import only this module
 and :mod:`guiagent.protocols.registry`; each family lives in its own module and
@@ -39,7 +42,6 @@ if TYPE_CHECKING:
     from ..drivers.base import Observation
     from ..model import ModelReply
     from .coordinates import CoordinateConvention
-    from .templates import Placeholder
 
 
 #: Every action name guiagent can execute (``Action.action`` values).
@@ -182,16 +184,6 @@ class ProtocolAdapter(Protocol):
     @property
     def grounding(self) -> GroundingQuery | None:
         """How to ask "where is X?" in this family's words; None: it has no such query."""
-        ...
-
-    @property
-    def template_file(self) -> str:
-        """The family's prompt template, a file name in ``guiagent/prompts/``."""
-        ...
-
-    @property
-    def placeholders(self) -> tuple[Placeholder, ...]:
-        """The ``$names`` its template may use (``prompt_template`` is checked against them)."""
         ...
 
     def build_request(self, step: StepInput) -> ChatRequest:

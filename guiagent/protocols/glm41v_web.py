@@ -246,5 +246,8 @@ def history_line(entry: HistoryEntry) -> str:
     return f"Thought:{thought}        Action:{action}        Observation:{observation}"
 
 
+#: The $names a --prompt-template may use (the registry checks a user's template against them).
+PLACEHOLDERS = ("task", "url", "elements", "history", "memory", "tips")
+
 if TYPE_CHECKING:  # mypy checks the class against the contract
     _conforms: ProtocolAdapter = Glm41vWebProtocol()

@@ -171,5 +171,8 @@ class Glm45vProtocol:
         return f"<think>{thought}</think>"
 
 
+#: The $names a --prompt-template may use (the registry checks a user's template against them).
+PLACEHOLDERS = ("task", "platform", "action_space", "history", "memory", "tips")
+
 if TYPE_CHECKING:  # mypy checks the class against the contract
     _conforms: ProtocolAdapter = Glm45vProtocol()
