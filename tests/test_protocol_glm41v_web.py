@@ -170,3 +170,19 @@ def test_a_run_without_a_browser_stops_before_the_driver_starts(tmp_path):
     record, steps = read_run(tmp_path / "run")
     assert record.protocol == "glm41v-web" and record.error.type == "ConfigError" and steps == []
     assert driver.actions == [] and not driver.started
+
+
+def test_user_templates_are_checked_against_the_placeholders():
+    from guiagent.protocols.registry import make_protocol
+
+    with pytest.raises(ConfigError, match=r"missing required placeholder\(s\) \$elements"):
+        make_protocol("glm41v-web", prompt_template="Do $task.")
+    with pytest.raises(ConfigError, match=r"unknown placeholder\(s\) \$platform"):
+        make_protocol("glm41v-web", prompt_template="$task $elements $platform")
+    with pytest.raises(ConfigError, match=r"has no \$tips"):
+        Glm41vWebProtocol(prompt_template="$task $elements").with_tips("Be brief.")
+    proto = make_protocol("glm41v-web", prompt_template="Do $task on $url.\n$elements\n$tips")
+    step = StepInput(task="x", image_url="data:,", screenshot=Size(width=10, height=10),
+                     url="http://h/")
+    assert proto.with_tips("Be brief.").prompt_text(step) == \
+        "Do x on http://h/.\n(no labelled elements)\n\nTips:\nBe brief.\n"

@@ -143,3 +143,15 @@ def test_user_template_and_tips():
     assert text.startswith("T=Fill the form P=Ubuntu\n### {left,right,middle}_click")
     assert "\n- Use the demo account.\n" in text
     assert "H:\nstep 1: Screenshot:" in text
+
+
+def test_user_templates_are_checked_against_the_placeholders():
+    from guiagent.errors import ConfigError
+    from guiagent.protocols.registry import make_protocol
+
+    with pytest.raises(ConfigError, match=r"missing required placeholder\(s\) \$history, \$memory"):
+        make_protocol("glm45v", prompt_template="Do $task.")
+    with pytest.raises(ConfigError, match=r"unknown placeholder\(s\) \$elements"):
+        make_protocol("glm45v", prompt_template="$task $history $memory $elements")
+    with pytest.raises(ConfigError, match=r"has no \$tips"):
+        make_protocol("glm45v", tips="Be brief.", prompt_template="$task $history $memory")

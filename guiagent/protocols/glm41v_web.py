@@ -27,9 +27,6 @@ from __future__ import annotations
 
 import json
 import re
-from copy import copy
-from importlib import resources
-from string import Template
 from typing import TYPE_CHECKING, Any
 
 from ..actions import Action, Answer, Key, LeftClick, Point, Scroll, Type, Wait
@@ -39,6 +36,7 @@ from .base import ChatRequest, HistoryEntry, ParsedAnswer, ProtocolAdapter, Step
 from .coordinates import THOUSANDTHS
 from .glm41v_parse import split_answer
 from .som import Marks, draw_marks, read_marks
+from .templates import Placeholder, checked_template, packaged_text
 
 if TYPE_CHECKING:
     from ..drivers.base import Observation
@@ -46,6 +44,18 @@ if TYPE_CHECKING:
     from ..model import ModelReply
 
 HISTORY_STEPS = 15
+TEMPLATE_FILE = "glm41v_web.txt"
+PLACEHOLDERS = (
+    Placeholder("task", "the task, as the user gave it", required=True),
+    Placeholder("elements", "the labelled elements, `[N]: <tag> \"text\";` joined by tabs",
+                required=True),
+    Placeholder("url", "the page's address (the task's `Please interact with ...`)"),
+    Placeholder("history", "the last 15 steps, `i.Thought:...        Action:...        "
+                "Observation:...` lines (i from 0), or empty"),
+    Placeholder("memory", "the memory the model kept, as JSON (an object)"),
+    Placeholder("tips", "the run's tips (--tips, secrets guidance) under `Tips:`, or empty; a "
+                "template without it cannot take tips"),
+)
 SCROLL_NOTCHES = 5
 _LABELS = ("Thought:", "Action:", "Memory_Updated:")
 _CLICK = re.compile(r"click\s*\[?\s*(\d+)\s*\]?", re.I)
@@ -54,10 +64,6 @@ _SCROLL = re.compile(r"scroll\s*\[?\s*(\d+|window)\s*\]?\s*[;:,]?\s*\[?\s*(up|do
 _ANSWER = re.compile(r"answer\s*[;:]?\s*(.*)", re.I | re.S)
 _KEY = re.compile(r"key\s*[;:]?\s*\[?\s*([^\]\n]+?)\s*\]?\s*$", re.I)
 _CONTENT = re.compile(r"<content>(.*?)(?:</content>|$)", re.S)
-
-
-def _template_text() -> str:
-    return resources.files("guiagent").joinpath("prompts/glm41v_web.txt").read_text("utf-8")
 
 
 def labelled(text: str) -> dict[str, str]:
@@ -96,6 +102,8 @@ class Glm41vWebProtocol:
     name = "glm41v-web"
     actions = frozenset({"left_click", "key", "type", "scroll", "WAIT", "answer"})
     grounding = None
+    template_file = TEMPLATE_FILE
+    placeholders = PLACEHOLDERS
     #: The protocol needs a browser page to number elements in.
     needs_page = True
 
@@ -103,16 +111,21 @@ class Glm41vWebProtocol:
 
     def __init__(self, tips: str | None = None, prompt_template: str | None = None) -> None:
         self.tips = tips
-        self._template = Template(prompt_template if prompt_template is not None
-                                  else _template_text())
+        self.prompt_template = prompt_template
+        source = "the prompt template" if prompt_template is not None else TEMPLATE_FILE
+        self._template = checked_template(
+            prompt_template if prompt_template is not None else packaged_text(TEMPLATE_FILE),
+            PLACEHOLDERS, protocol=self.name, source=source)
+        if tips and "tips" not in self._template.get_identifiers():
+            raise ConfigError(f"{source} has no $tips, but this run gives the model tips "
+                              "(--tips, or how to type secrets): add $tips where they belong")
         self.marks: Marks | None = None
         self.frame: ScreenFrame | None = None
 
     def with_tips(self, tips: str | None) -> Glm41vWebProtocol:
         """A copy whose prompt also carries ``tips``."""
-        twin = copy(self)
-        twin.tips = "\n".join(t for t in (self.tips, tips) if t) or None
-        return twin
+        joined = "\n".join(t for t in (self.tips, tips) if t) or None
+        return Glm41vWebProtocol(joined, prompt_template=self.prompt_template)
 
     def check_driver(self, driver: Any) -> None:
         """ConfigError unless ``driver`` drives a browser page (checked before it starts)."""
@@ -245,9 +258,6 @@ def history_line(entry: HistoryEntry) -> str:
     observation = " ".join((entry.note or "Success").split())
     return f"Thought:{thought}        Action:{action}        Observation:{observation}"
 
-
-#: The $names a --prompt-template may use (the registry checks a user's template against them).
-PLACEHOLDERS = ("task", "url", "elements", "history", "memory", "tips")
 
 if TYPE_CHECKING:  # mypy checks the class against the contract
     _conforms: ProtocolAdapter = Glm41vWebProtocol()

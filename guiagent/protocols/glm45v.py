@@ -21,27 +21,36 @@ space of :class:`~guiagent.actions.Point` unchanged.
 from __future__ import annotations
 
 import json
-from importlib import resources
-from string import Template
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ModelResponseError
+from ..errors import ConfigError, ModelResponseError
 from .base import ALL_ACTIONS, ChatRequest, HistoryEntry, ParsedAnswer, ProtocolAdapter, StepInput
 from .coordinates import THOUSANDTHS
 from .glm41v_grounding import Glm41vGrounding
 from .glm41v_parse import parse_answer, strip_box_markers
+from .templates import Placeholder, checked_template, packaged_text
 
 if TYPE_CHECKING:
     from ..model import ModelReply
 
 MAX_PREVIOUS_IMAGES = 4
+TEMPLATE_FILE = "glm45v_pc.txt"
+PLACEHOLDERS = (
+    Placeholder("task", "the task, as the user gave it", required=True),
+    Placeholder("history", "the earlier steps, each `\\nstep k: Screenshot:` then that step's "
+                "half-size screenshot (the last 4) or `(Omitted in context.)`, then "
+                "` Thought: ...\\nAction: ...`; the images are cut in where it stands",
+                required=True),
+    Placeholder("memory", "the latest memory, as JSON (a list)", required=True),
+    Placeholder("action_space", "the `### name` action blocks (guiagent/prompts/"
+                "glm45v_pc_actions.txt)"),
+    Placeholder("platform", "`# Task Platform`: Ubuntu"),
+    Placeholder("tips", "the run's tips (--tips, secrets guidance) as `- ` note lines, or empty; "
+                "a template without it cannot take tips"),
+)
 _HISTORY_SLOT = "\x00history\x00"
 #: Request body that turns GLM-4.5V/4.6V's thinking off (vLLM and SGLang chat templates).
 THINKING_OFF = {"chat_template_kwargs": {"enable_thinking": False}}
-
-
-def _prompt_file(name: str) -> str:
-    return resources.files("guiagent").joinpath(f"prompts/{name}").read_text("utf-8")
 
 
 def history_parts(entry: HistoryEntry) -> tuple[str, str]:
@@ -75,6 +84,8 @@ class Glm45vProtocol:
     actions = ALL_ACTIONS
     coordinates = THOUSANDTHS
     grounding = Glm41vGrounding()  # the same box answer: [[x1,y1,x2,y2]] in thousandths
+    template_file = TEMPLATE_FILE
+    placeholders = PLACEHOLDERS
 
     def __init__(self, tips: str | None = None, *, prompt_template: str | None = None,
                  thinking: bool | None = None, previous_images: int = MAX_PREVIOUS_IMAGES,
@@ -84,9 +95,14 @@ class Glm45vProtocol:
         self.previous_images = max(0, min(previous_images, MAX_PREVIOUS_IMAGES))
         self.platform = platform
         self.prompt_template = prompt_template
-        self._template = Template(prompt_template if prompt_template is not None
-                                  else _prompt_file("glm45v_pc.txt"))
-        self.action_space = _prompt_file("glm45v_pc_actions.txt").strip()
+        source = "the prompt template" if prompt_template is not None else TEMPLATE_FILE
+        self._template = checked_template(
+            prompt_template if prompt_template is not None else packaged_text(TEMPLATE_FILE),
+            PLACEHOLDERS, protocol=self.name, source=source)
+        if tips and "tips" not in self._template.get_identifiers():
+            raise ConfigError(f"{source} has no $tips, but this run gives the model tips "
+                              "(--tips, or how to type secrets): add $tips where they belong")
+        self.action_space = packaged_text("glm45v_pc_actions.txt").strip()
 
     def with_tips(self, tips: str | None) -> Glm45vProtocol:
         """The same protocol with ``tips`` added to its own."""
@@ -170,9 +186,6 @@ class Glm45vProtocol:
         thought = (reply.reasoning or "") + text.replace("<think>", "")
         return f"<think>{thought}</think>"
 
-
-#: The $names a --prompt-template may use (the registry checks a user's template against them).
-PLACEHOLDERS = ("task", "platform", "action_space", "history", "memory", "tips")
 
 if TYPE_CHECKING:  # mypy checks the class against the contract
     _conforms: ProtocolAdapter = Glm45vProtocol()
