@@ -236,3 +236,27 @@ def test_model_from_log_replay_retakes_the_persons_steps(tmp_path):
     assert [a.to_call() for a in driver.actions] == [s.call for s in recorded.steps[:4]]
     _, steps = read_run(tmp_path / "replay")
     assert [s.actor for s in steps] == ["model", "human", "human", "model", "model"]
+
+
+def test_no_event_carries_a_secret_the_run_holds(tmp_path):
+    from guiagent.secrets import Secrets, SecretsDriver
+    from guiagent.ui.runs import finish
+
+    secret = "tr0ub4dor&3"
+    hub = EventHub()
+    control = LiveControl(hub)
+    driver = SecretsDriver(ScriptedDriver(), Secrets({"PW": secret}))
+    answers = [glm_answer(f"left_click(start_box='[500,500]', element_info='Delete key {secret}')"),
+               glm_answer(f"answer(content='the key was {secret}')", thinking=f"It is {secret}.")]
+    with GlmModelServer(answers) as model:
+        thread, out = _start(control, driver, model, tmp_path)
+        asked = hub.wait_for(lambda e: e.get("type") == "confirm", WAIT)
+        assert asked is not None and "Delete key {{secret:PW}}" in asked["question"]
+        assert control.answer(asked["id"], False)
+        thread.join(WAIT)
+    result = out["result"]
+    assert result.outcome == "answered"
+    finish(control, result.run_dir, result.outcome, answer=result.answer, error=None)  # as the UI does
+    finished = hub.wait_for(lambda e: e.get("type") == "finished", 0)
+    assert finished is not None and finished["answer"] == "the key was {{secret:PW}}"
+    assert "tr0ub4dor" not in repr(hub.events()) and "tr0ub4dor&amp;3" not in repr(hub.events())

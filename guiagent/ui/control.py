@@ -30,6 +30,7 @@ from ..drivers.base import ActionResult, Observation
 from ..errors import GuiAgentError
 from ..hooks import AgentHooks, StepControl, StopRun
 from ..runlog import StepRecord
+from ..secrets import redactor_of
 from ..takeover import GIVE_BACK_NOTE
 from .events import EventHub
 
@@ -64,9 +65,11 @@ class LiveControl(AgentHooks):
         self._last_state: dict[str, Any] = {}
 
     def follow(self, agent: Any) -> None:
-        """Steer ``agent``: Stop ends its run; screenshots are shown as it encodes them."""
+        """Steer ``agent``: Stop ends its run; screenshots are shown as it encodes them; its
+        secrets are redacted from every event."""
         self.request_stop = agent.request_stop
         self.image_format, self.jpeg_quality = agent.config.image_format, agent.config.jpeg_quality
+        self.hub.redact_with(redactor_of(agent.driver))  # the run's secrets, in any event
 
     # ---- commands (web server threads) ----
 
@@ -142,7 +145,8 @@ class LiveControl(AgentHooks):
             pending = {"id": next(self._confirm_ids), "answer": None}
             self._confirm = pending
         deadline = time.time() + self.confirm_timeout
-        self.hub.publish({"type": "confirm", "id": pending["id"], "question": question[:2000],
+        question = self.hub.redactor.text(question)[:2000]  # redacted before it is cut short
+        self.hub.publish({"type": "confirm", "id": pending["id"], "question": question,
                           "deadline": deadline, "timeout": self.confirm_timeout})
         self._publish_state("waiting for approval")
         with self._cond:

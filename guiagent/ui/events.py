@@ -14,6 +14,9 @@ Memory stays bounded whatever the pages and the model do: a page that reads
 too slowly (``QUEUE_LIMIT`` events behind) has its stream ended, and its
 browser reconnects from the last event it saw; at most ``KEPT_DELTA_CHARS`` of
 one step's streamed text are kept for late joiners (live pages get it all).
+
+Every event passes the run's secrets redaction on its way in (:class:`EventHub`
+``redactor``), whatever part of the run it comes from.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from ..redaction import NO_SECRETS, Redactor
 
 Event = dict[str, Any]
 QUEUE_LIMIT = 2000
@@ -61,7 +66,10 @@ class Listener:
 class EventHub:
     """Numbered events of one run, kept for late joiners and pushed to listeners."""
 
-    def __init__(self) -> None:
+    def __init__(self, redactor: Redactor | None = None) -> None:
+        #: Every event passes it: the guard's question quotes the page and the action,
+        #: the final answer is the model's, a task may quote a value (see :meth:`redact_with`).
+        self.redactor = redactor or NO_SECRETS
         self._lock = threading.Lock()
         self._published = threading.Condition(self._lock)
         self._events: list[tuple[int, Event]] = []
@@ -71,7 +79,8 @@ class EventHub:
         self.closed = False
 
     def publish(self, event: Event) -> int:
-        """Keep ``event`` and push it to every listener; return its number."""
+        """Keep ``event`` (redacted) and push it to every listener; return its number."""
+        event = self.redactor.data(event)
         with self._lock:
             self._seq += 1
             kind = event.get("type")
@@ -89,6 +98,12 @@ class EventHub:
         for listener in listeners:
             listener.put((seq, event))
         return seq
+
+    def redact_with(self, redactor: Redactor) -> None:
+        """Redact every event from now on, and the kept ones, with the run's ``redactor``."""
+        with self._lock:
+            self.redactor = redactor
+            self._events = [(n, redactor.data(e)) for n, e in self._events]
 
     def subscribe(self, after: int = 0) -> tuple[list[tuple[int, Event]], Listener | None]:
         """The events after number ``after``, and a listener for the rest (None once closed).
