@@ -61,7 +61,7 @@ def test_current_screenshot_last_history_images_interleaved_older_steps_omitted(
     for section in ("# Task:\nFill the form\n", "# Task Platform\nUbuntu\n", "# Action Space\n",
                     "# Historical Actions and Current Memory\nHistory:"):
         assert section in head
-    assert request.prompt == "".join(texts)
+    assert request.prompt == "\n".join(texts)  # one line break where each history image goes
 
 
 def test_action_space_blocks_in_the_published_order():

@@ -4,7 +4,7 @@ import pytest
 from contact_plan import CONTACT_PLAN, CONTACT_TASK, assert_contact_row
 
 from guiagent import Agent, AgentConfig, ModelSettings, OpenAIChatClient, PlaywrightDriver
-from guiagent.replay import replay_actions
+from guiagent.replay import replay_actions, replay_with_model_log
 from guiagent.runlog import read_run
 from guiagent.testing import plan_intentions, standin_server
 
@@ -48,3 +48,21 @@ def test_action_replay_of_a_set_of_marks_run(sandbox, recorded, tmp_path):
     assert typed and all(len(s.executed) == 1 and s.result.endswith("pressed enter") for s in typed)
     assert [p.surface for s in steps for p in s.executed] == \
         [p.surface for s in old for p in s.executed]
+
+
+@pytest.mark.parametrize("protocol", ["glm45v", "glm41v-web"])
+def test_cassette_replays_the_run_in_its_own_protocol(protocol, sandbox, recorded, tmp_path):
+    # No model server: each request is answered from the log, after the cassette checked the
+    # screenshot (for glm41v-web the marked one) and the prompt against the recording.
+    report = replay_with_model_log(recorded[protocol], out=tmp_path / "cassette")
+    assert report.reproduced, report.summary
+    assert report.mismatches == []
+    rows = sandbox.submissions("contact")
+    assert len(rows) == 1
+    assert_contact_row(rows[0])
+    record, steps = read_run(tmp_path / "cassette")
+    _, old = read_run(recorded[protocol])
+    assert record.protocol == protocol and record.model["base_url"].startswith("cassette:")
+    assert [s.request.prompt for s in steps] == [s.request.prompt for s in old]
+    assert [s.request.images for s in steps] == [s.request.images for s in old]
+    assert [s.action for s in steps] == [s.action for s in old]

@@ -162,7 +162,7 @@ class Glm45vProtocol:
         content.append({"type": "image_url", "image_url": {"url": step.image_url}})
         images.append({"role": "current", "step": total + 1})
         return ChatRequest(messages=[{"role": "user", "content": content}],
-                           prompt="".join(texts), images=images, extra_body=self.extra_body)
+                           prompt="\n".join(texts), images=images, extra_body=self.extra_body)
 
     def parse(self, content: str, reasoning: str | None = None) -> ParsedAnswer:
         """Read the call (boxed, else the first known call) and the ``Memory:`` list.
