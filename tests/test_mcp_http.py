@@ -112,3 +112,40 @@ def test_pixels_map_to_thousandths_of_the_last_screenshot():
     assert model_point(640, 180, False, shot) == Point(x=640, y=180)  # already 0-1000
     with pytest.raises(OffScreenError, match="outside the last screenshot"):
         model_point(1280, 10, True, shot)
+
+
+@pytest.mark.browser
+def test_sigkill_leaves_every_finished_step_readable_and_other_hosts_are_refused(sandbox, tmp_path):
+    import http.client
+
+    port, runs = free_port(), tmp_path / "runs"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "guiagent.cli.main", "mcp", "--url", sandbox.url + "/login",
+         "--http", str(port), "--runs", str(runs)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_until_listening(proc, port)
+        # DNS rebinding: a web page whose name now points at 127.0.0.1 is not served.
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("POST", "/mcp", body="{}", headers={
+            "Host": "evil.example", "Content-Type": "application/json",
+            "Accept": "application/json, text/event-stream"})
+        assert conn.getresponse().status in (403, 421)
+        conn.close()
+
+        async def session() -> None:
+            async with Client(f"http://127.0.0.1:{port}/mcp") as c:
+                await c.call_tool("screenshot", {})
+                for y in (100, 200):
+                    result = await c.call_tool("click", {"x": 500, "y": y})
+                    assert not result.is_error
+
+        asyncio.run(session())
+    finally:
+        proc.kill()  # no chance to finish the log
+        proc.communicate(timeout=60)
+    (folder,) = [p for p in runs.iterdir() if p.is_dir()]
+    record, steps = read_run(folder)
+    assert record.kind == "mcp" and record.outcome == "running"  # never finished
+    assert [s.call for s in steps] == [f"left_click(start_box='[500,{y}]', element_info='')"
+                                       for y in (100, 200)]
