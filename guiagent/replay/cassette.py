@@ -76,7 +76,8 @@ def holds_prompt(messages: list[dict[str, Any]], prompt: str) -> bool:
         parts = [content] if isinstance(content, str) else [
             p.get("text", "") for p in content or [] if p.get("type") == "text"]
         texts.extend(parts)
-    return prompt in texts or prompt == "\n".join(texts)
+    # Families join text parts around interleaved images either way (GLM-4.5V: directly).
+    return prompt in texts or prompt in ("\n".join(texts), "".join(texts))
 
 
 def prompt_diff(recorded: str, new: str) -> str:
