@@ -341,3 +341,64 @@ def test_links_out_of_the_runs_folder_are_neither_listed_nor_served(tmp_path):
         assert _get("127.0.0.1", port, "/evals/evals-linked/report.html").status == 404
         assert _get("127.0.0.1", port, "/evals/evals-own/report.html").status == 200
         assert _get("127.0.0.1", port, "/evals/evals-own/ep/run/report.html").status == 404
+
+
+def test_runs_started_here_keep_the_servers_allowed_domains_and_secrets(tmp_path, shop):
+    """``guiagent ui --allow-domain/--secret``: the form cannot leave the allowed domains; a
+    person's ``{{secret:PW}}`` reaches the page as the value and nothing else as more than
+    the placeholder."""
+    import json
+
+    from ui_site import model_point
+
+    from guiagent.testing.model_server import Reply, glm_answer
+    from guiagent.ui.runs import RunManager, RunSafety
+
+    value = "s3cr3t-Päss"
+    shop.seen.clear()
+
+    def respond(req):
+        if "took control" in req.text:
+            return glm_answer("DONE()")
+        if req.step == 1:
+            return glm_answer(f"left_click(start_box='{model_point(NAME_CENTER)}', element_info='name')")
+        return Reply(glm_answer(f"hover(start_box='[{500 + req.step % 20 * 20},900]')"), delay=0.3)
+
+    host = shop.url.split("/")[2]
+    safety = RunSafety(allow_domains=[host], secrets=[f"PW={value}"])
+    with GlmModelServer(respond) as model, UiServer(RunManager(tmp_path, safety)) as server:
+        def post(path: str, body: dict) -> Answer:
+            return _get("127.0.0.1", server.port, path, method="POST", body=json.dumps(body), headers={
+                "Origin": f"http://127.0.0.1:{server.port}", "X-Guiagent": "1",
+                "Content-Type": "application/json"})
+
+        form = {"task": "Enter the name", "model_url": model.base_url, "max_steps": 200}
+        outside = post("/api/runs", {**form, "url": "http://example.org/"})
+        assert outside.status == 400 and b"allow-domain" in outside.body
+        started = post("/api/runs", {**form, "url": shop.url})
+        assert started.status == 201, started.body
+        run_id = json.loads(started.body)["id"]
+        hub = server.manager.get(run_id).hub
+        assert hub.wait_for(lambda e: e.get("type") == "step" and e["index"] == 1, 60)
+        api = f"/api/runs/{run_id}"
+        assert post(api + "/take-over", {}).status == 200
+        assert hub.wait_for(lambda e: e.get("type") == "state" and e["state"] == "taken over", 60)
+        assert post(api + "/act", {"kind": "type", "text": "{{secret:PW}}"}).status == 202
+        assert post(api + "/act", {"kind": "key", "keys": "enter"}).status == 202
+        assert shop.wait_for(f"name:{value}")
+        assert post(api + "/give-back", {}).status == 200
+        finished = hub.wait_for(lambda e: e.get("type") == "finished", 60)
+        events = json.dumps(hub.events(), ensure_ascii=False)
+    assert finished is not None and finished["outcome"] == "done", finished
+    assert "type(content='{{secret:PW}}')" in events and "s3cr3t" not in events
+    files = "\n".join(p.read_bytes().decode("utf-8", "replace")
+                      for p in (tmp_path / run_id).rglob("*") if p.is_file())
+    assert "{{secret:PW}}" in files and "s3cr3t" not in files
+
+
+def test_cli_ui_refuses_a_policy_or_secrets_file_it_cannot_read(tmp_path):
+    for option in ("--policy", "--secrets-file"):
+        proc = subprocess.run([sys.executable, "-m", "guiagent.cli.main", "ui", "--port", "0",
+                               option, str(tmp_path / "missing")],
+                              capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 2 and "missing" in proc.stderr, (option, proc.stderr)

@@ -44,14 +44,26 @@ def ui(
     require_token: Annotated[bool, typer.Option(
         "--require-token", help="Require the printed token on 127.0.0.1 too (a machine other "
         "people log in to: they could reach 127.0.0.1).")] = False,
+    policy: Annotated[Path | None, typer.Option(
+        help="Action policy YAML for every run started here (docs/safety.md).")] = None,
+    allow_domain: Annotated[list[str] | None, typer.Option(
+        "--allow-domain", help="Runs started here may only visit this domain (repeatable); "
+        "a start URL outside is refused.")] = None,
+    secret: Annotated[list[str] | None, typer.Option(
+        "--secret", help="NAME=VALUE for runs started here: the model and the person type "
+        "{{secret:NAME}} (repeatable; GUIAGENT_SECRET_NAME also works).")] = None,
+    secrets_file: Annotated[Path | None, typer.Option(help="File of NAME=VALUE lines.")] = None,
 ) -> None:
     """Serve the live web UI: start runs, watch them, pause, approve, take over."""
     try:
         server_class = _server_class()  # ConfigError without the ui extra
+        from ..ui.runs import RunManager, RunSafety
         from ..ui.security import new_token
 
+        safety = RunSafety(policy, list(allow_domain or []), list(secret or []), secrets_file)
+        safety.check()
         token = new_token() if require_token else None
-        server = server_class(runs, host, port, token=token).bind()
+        server = server_class(RunManager(runs, safety), host, port, token=token).bind()
     except (ConfigError, OSError) as exc:
         error(err, f"cannot serve on {host}:{port}: {exc}" if isinstance(exc, OSError) else exc)
         raise typer.Exit(EXIT_USAGE) from None

@@ -53,6 +53,36 @@ class StartRequest(BaseModel):
 
 
 @dataclass
+class RunSafety:
+    """What every run started from the page is held to: the server's action policy, allowed
+    domains and secrets (``guiagent ui --policy/--allow-domain/--secret/--secrets-file``, and
+    ``GUIAGENT_SECRET_<NAME>``), as ``guiagent run`` holds its run; the form cannot loosen them."""
+
+    policy: Path | None = None
+    allow_domains: list[str] = field(default_factory=list)
+    secrets: list[str] = field(default_factory=list)
+    secrets_file: Path | None = None
+
+    def check(self) -> None:
+        """ConfigError now (when the server starts) for a policy or secrets file that cannot work."""
+        from ..cli.safety_options import policy_from_options
+        from ..secrets import Secrets
+
+        policy_from_options(self.policy, self.allow_domains)
+        Secrets.from_sources(self.secrets, self.secrets_file)
+
+    def check_url(self, url: str) -> None:
+        """ConfigError for a start page outside the allowed domains."""
+        from ..allowlist import AllowList
+        from ..cli.safety_options import policy_from_options
+
+        allowed = AllowList(policy_from_options(self.policy, self.allow_domains).allow_domains)
+        if not allowed.allows_url(url):
+            raise ConfigError(f"this server only lets runs visit {allowed}: the start URL is "
+                              "outside them (guiagent ui --allow-domain)")
+
+
+@dataclass
 class LiveRun:
     """A run the page can watch and steer."""
 
@@ -80,16 +110,17 @@ def protocol_names() -> list[str]:
     return available_protocols()
 
 
-def make_protocol(name: str) -> Any:
+def make_protocol(name: str, tips: str | None = None) -> Any:
     """The protocol adapter called ``name`` (ConfigError naming the choices otherwise)."""
-    return registry_make_protocol(name)
+    return registry_make_protocol(name, tips=tips)
 
 
 class RunManager:
     """The live runs of one UI server, and the runs folder it lists."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, safety: RunSafety | None = None) -> None:
         self.root = Path(root)
+        self.safety = safety or RunSafety()
         self._lock = threading.Lock()
         self._live: dict[str, LiveRun] = {}
 
@@ -116,6 +147,8 @@ class RunManager:
         """Start a run on a thread of its own; ConfigError for a form that cannot work."""
         if request.target == "browser" and not request.url:
             raise ConfigError("give the URL of the page to open, or choose the sandbox desktop")
+        if request.target == "browser" and request.url:
+            self.safety.check_url(request.url)
         if request.protocol not in protocol_names():
             raise ConfigError(f"unknown protocol {request.protocol!r}; choose one of "
                               f"{', '.join(protocol_names())}")
@@ -145,6 +178,7 @@ class RunManager:
     def _run(self, run: LiveRun, request: StartRequest) -> None:
         from ..agent import Agent, AgentConfig
         from ..cli.run_cmd import build_driver
+        from ..cli.safety_options import apply_safety
         from ..guard import ActionGuard
         from ..model import ModelSettings, OpenAIChatClient
 
@@ -155,13 +189,19 @@ class RunManager:
                 display = _sandbox_desktop(request, stack)
             driver = build_driver(request.url, request.target == "desktop", display,
                                   request.viewport, headed=False)
-            guard = ActionGuard(confirm=run.control.confirm)
-            guard.prepare(driver)
+            safe = self.safety
+            driver, guards, tips = apply_safety(
+                driver, None, policy=safe.policy, allow_domains=safe.allow_domains,
+                interactive=False, secrets=safe.secrets, secrets_file=safe.secrets_file)
+            guard = guards[0]
+            assert isinstance(guard, ActionGuard)
+            guard.confirm = run.control.confirm  # asked on the page
             client = OpenAIChatClient(ModelSettings(base_url=request.model_url, model=request.model,
                                                     api_key=request.api_key))
             config = AgentConfig(max_steps=request.max_steps, max_seconds=request.max_seconds,
                                  run_dir=run.run_dir, handle_signals=False)
-            agent = Agent(driver, client, protocol=make_protocol(request.protocol), config=config,
+            agent = Agent(driver, client, protocol=make_protocol(request.protocol, tips),
+                          config=config,
                           hooks=[run.control, guard])
             run.control.follow(agent)
             result = agent.run(request.task)
