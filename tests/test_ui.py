@@ -373,8 +373,13 @@ def test_runs_started_here_keep_the_servers_allowed_domains_and_secrets(tmp_path
                 "Content-Type": "application/json"})
 
         form = {"task": "Enter the name", "model_url": model.base_url, "max_steps": 200}
+        safety.model_urls = [model.base_url]
         outside = post("/api/runs", {**form, "url": "http://example.org/"})
         assert outside.status == 400 and b"allow-domain" in outside.body
+        other_model = post("/api/runs", {**form, "url": shop.url,
+                                         "model_url": "http://user:pw@203.0.113.9:8000/v1"})
+        assert other_model.status == 400 and b"--model-url" in other_model.body
+        assert b"pw@" not in other_model.body
         started = post("/api/runs", {**form, "url": shop.url})
         assert started.status == 201, started.body
         run_id = json.loads(started.body)["id"]

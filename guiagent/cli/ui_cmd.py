@@ -53,6 +53,9 @@ def ui(
         "--secret", help="NAME=VALUE for runs started here: the model and the person type "
         "{{secret:NAME}} (repeatable; GUIAGENT_SECRET_NAME also works).")] = None,
     secrets_file: Annotated[Path | None, typer.Option(help="File of NAME=VALUE lines.")] = None,
+    model_url: Annotated[list[str] | None, typer.Option(
+        "--model-url", help="Runs started here may only use this model server (repeatable; "
+        "default: any the form names). Screenshots are sent there.")] = None,
 ) -> None:
     """Serve the live web UI: start runs, watch them, pause, approve, take over."""
     try:
@@ -60,7 +63,8 @@ def ui(
         from ..ui.runs import RunManager, RunSafety
         from ..ui.security import new_token
 
-        safety = RunSafety(policy, list(allow_domain or []), list(secret or []), secrets_file)
+        safety = RunSafety(policy, list(allow_domain or []), list(secret or []), secrets_file,
+                           list(model_url or []))
         safety.check()
         token = new_token() if require_token else None
         server = server_class(RunManager(runs, safety), host, port, token=token).bind()

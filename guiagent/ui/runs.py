@@ -26,6 +26,7 @@ from ..errors import ConfigError, GuiAgentError
 from ..model import DEFAULT_MODEL
 from ..protocols.registry import available_protocols
 from ..protocols.registry import make_protocol as registry_make_protocol
+from ..redaction import strip_userinfo
 from .control import LiveControl, TimeoutPolicy
 from .events import EventHub
 
@@ -62,6 +63,9 @@ class RunSafety:
     allow_domains: list[str] = field(default_factory=list)
     secrets: list[str] = field(default_factory=list)
     secrets_file: Path | None = None
+    #: Model servers the form may name (empty: any); screenshots go there, so a shared UI
+    #: should not send them wherever the form says.
+    model_urls: list[str] = field(default_factory=list)
 
     def check(self) -> None:
         """ConfigError now (when the server starts) for a policy or secrets file that cannot work."""
@@ -70,6 +74,14 @@ class RunSafety:
 
         policy_from_options(self.policy, self.allow_domains)
         Secrets.from_sources(self.secrets, self.secrets_file)
+
+    def check_model_url(self, url: str) -> None:
+        """ConfigError for a model URL the server was not started with (when it names any)."""
+        allowed = [u.rstrip("/") for u in self.model_urls]
+        if allowed and url.rstrip("/") not in allowed:
+            raise ConfigError("this server only lets runs use the model servers it was started "
+                              f"with: {', '.join(strip_userinfo(u) for u in allowed)} "
+                              "(guiagent ui --model-url)")
 
     def check_url(self, url: str) -> None:
         """ConfigError for a start page outside the allowed domains."""
@@ -149,6 +161,7 @@ class RunManager:
             raise ConfigError("give the URL of the page to open, or choose the sandbox desktop")
         if request.target == "browser" and request.url:
             self.safety.check_url(request.url)
+        self.safety.check_model_url(request.model_url)
         if request.protocol not in protocol_names():
             raise ConfigError(f"unknown protocol {request.protocol!r}; choose one of "
                               f"{', '.join(protocol_names())}")
