@@ -17,30 +17,37 @@ left in ``content`` as ``<think>...</think>`` is read as thinking anyway.
 from __future__ import annotations
 
 import json
-from importlib import resources
-from string import Template
 from typing import TYPE_CHECKING, Any
 
 from .base import ChatRequest, ParsedAnswer, ProtocolAdapter, StepInput
 from .click_grounding import ClickGrounding
 from .coordinates import THOUSANDTHS
+from .family_template import family_template
 from .json_actions import action_classes, action_space_text, parse_json_answer, response_format
+from .templates import Placeholder
 
 if TYPE_CHECKING:
     from ..model import ModelReply
 
-PLACEHOLDERS = ("action_space", "task", "history", "memory", "tips")
-
-
-def default_template() -> str:
-    """The packaged prompt template (``guiagent/prompts/json.txt``)."""
-    return resources.files("guiagent").joinpath("prompts/json.txt").read_text("utf-8")
+TEMPLATE_FILE = "json.txt"
+PLACEHOLDERS = (
+    Placeholder("task", "the task, as the user gave it", required=True),
+    Placeholder("history", "one `step N: <the step's JSON answer>` line per earlier step (notes "
+                "to the model after it), or `(none yet)`", required=True),
+    Placeholder("memory", "the memory list the model kept, as JSON"),
+    Placeholder("action_space", "one line per action of the schema: its JSON shape and what it "
+                "does"),
+    Placeholder("tips", "`# Tips` and the run's tips (--tips, secrets guidance), or empty; a "
+                "template without it cannot take tips"),
+)
 
 
 class JsonSchemaProtocol:
     """Asks for one schema-constrained JSON object per step."""
 
     name = "json"
+    template_file = TEMPLATE_FILE
+    placeholders = PLACEHOLDERS
     actions = frozenset(str(cls.model_fields["action"].default) for cls in action_classes())  # type: ignore[attr-defined]
     coordinates = THOUSANDTHS
     #: "Where is X?" asked as a one-step "Click X." task (:mod:`.click_grounding`).
@@ -51,8 +58,8 @@ class JsonSchemaProtocol:
         self.tips = tips
         self.prompt_template = prompt_template
         self.strict = strict
-        self._template = Template(prompt_template if prompt_template is not None
-                                  else default_template())
+        self._template = family_template(prompt_template, TEMPLATE_FILE, PLACEHOLDERS,
+                                         self.name, tips)
         self.grounding = ClickGrounding(lambda: JsonSchemaProtocol(
             prompt_template=self.prompt_template, strict=self.strict))
 

@@ -21,7 +21,7 @@ from ..actions import Point
 from .base import ChatRequest, ParsedAnswer, ProtocolAdapter, StepInput
 from .click_grounding import ClickGrounding
 from .coordinates import SmartResizedPixels
-from .qwen_common import PLACEHOLDERS, packaged_template, split_template, tips_text, tools_line
+from .qwen_common import PLACEHOLDERS, split_template, tips_text, tools_line
 from .qwen_tool_call import QWEN25_ACTIONS, last_pointer, parse_tool_call, tool_call_arguments
 
 if TYPE_CHECKING:
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 #: Qwen2.5-VL's processor (qwen-vl-utils): factor 28, 4..16384 blocks of 28x28.
 COORDINATES = SmartResizedPixels(factor=28, min_pixels=4 * 28 * 28, max_pixels=16384 * 28 * 28)
+TEMPLATE_FILE = "qwen25vl.txt"
 ACTIONS = frozenset({"key", "type", "hover", "left_click", "left_drag", "right_click",
                      "middle_click", "left_double_click", "scroll", "WAIT", "DONE", "FAIL"})
 
@@ -37,8 +38,8 @@ class Qwen25vlProtocol:
     """Builds Qwen2.5-VL computer-use requests and parses ``<tool_call>`` answers."""
 
     name = "qwen25vl"
-    #: The $names a --prompt-template may use (checked by the registry).
-    placeholder_names = PLACEHOLDERS
+    template_file = TEMPLATE_FILE
+    placeholders = PLACEHOLDERS
     actions = ACTIONS
     #: "Where is X?" asked as a one-step "Click X." task (:mod:`.click_grounding`).
     grounding: ClickGrounding
@@ -49,9 +50,8 @@ class Qwen25vlProtocol:
         self.tips = tips
         self.prompt_template = prompt_template
         self.coordinates = coordinates
-        self._system, self._user = split_template(
-            prompt_template if prompt_template is not None else packaged_template("qwen25vl.txt"),
-            "--prompt-template" if prompt_template is not None else "qwen25vl.txt")
+        self._system, self._user = split_template(prompt_template, TEMPLATE_FILE, self.name,
+                                                  tips)
         self._pointer: Point | None = None
         self._centre: Point | None = None
         self.grounding = ClickGrounding(lambda: Qwen25vlProtocol(

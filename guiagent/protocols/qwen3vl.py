@@ -23,7 +23,7 @@ from ..actions import Point
 from .base import ChatRequest, HistoryEntry, ParsedAnswer, ProtocolAdapter, StepInput
 from .click_grounding import ClickGrounding
 from .coordinates import Normalised
-from .qwen_common import PLACEHOLDERS, packaged_template, split_template, tips_text, tools_line
+from .qwen_common import PLACEHOLDERS, split_template, tips_text, tools_line
 from .qwen_tool_call import (
     QWEN3_EXTRA_ACTIONS,
     QWEN25_ACTIONS,
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 COORDINATES = Normalised(1000)
 HISTORY_STEPS = 4
+TEMPLATE_FILE = "qwen3vl.txt"
 ACTIONS = frozenset({"key", "type", "hover", "left_click", "left_drag", "right_click",
                      "middle_click", "left_double_click", "scroll", "WAIT", "DONE", "FAIL",
                      "answer"})
@@ -57,8 +58,8 @@ class Qwen3vlProtocol:
     """Builds Qwen3-VL computer-use requests and parses its answers."""
 
     name = "qwen3vl"
-    #: The $names a --prompt-template may use (checked by the registry).
-    placeholder_names = PLACEHOLDERS
+    template_file = TEMPLATE_FILE
+    placeholders = PLACEHOLDERS
     actions = ACTIONS
     coordinates = COORDINATES
     #: "Where is X?" asked as a one-step "Click X." task (:mod:`.click_grounding`).
@@ -70,9 +71,8 @@ class Qwen3vlProtocol:
         self.tips = tips
         self.prompt_template = prompt_template
         self.history_steps = max(0, min(history_steps, HISTORY_STEPS))
-        self._system, self._user = split_template(
-            prompt_template if prompt_template is not None else packaged_template("qwen3vl.txt"),
-            "--prompt-template" if prompt_template is not None else "qwen3vl.txt")
+        self._system, self._user = split_template(prompt_template, TEMPLATE_FILE, self.name,
+                                                  tips)
         self._pointer: Point | None = None
         self.grounding = ClickGrounding(lambda: Qwen3vlProtocol(
             prompt_template=self.prompt_template))

@@ -10,14 +10,24 @@ image's pixels for Qwen2.5-VL, ``1000x1000`` for Qwen3-VL's relative points.
 from __future__ import annotations
 
 import json
-from importlib import resources
 from string import Template
 
 from ..errors import ConfigError
+from .family_template import family_template
 from .qwen_tool_call import computer_use_tool
+from .templates import Placeholder
 
 USER_MARK = "=== user ==="
-PLACEHOLDERS = ("tools", "task", "history", "tips")
+PLACEHOLDERS = (
+    Placeholder("tools", "the `computer_use` function as one JSON line (system part; it states "
+                "the screen's resolution in the model's coordinates)", required=True),
+    Placeholder("task", "the task, as the user gave it (user part)", required=True),
+    Placeholder("history", "the earlier steps (user part): Qwen2.5-VL `Step N: <tool call>; ` "
+                "entries; Qwen3-VL `Step N: <action>` lines of the steps older than the four "
+                "replayed as turns, or `None`", required=True),
+    Placeholder("tips", "`Tips:` and the run's tips as `- ` lines (user part), or empty; a "
+                "template without it cannot take tips"),
+)
 
 _DESCRIPTION = """Operate a computer with the mouse and keyboard, seeing the screen through screenshots.
 * The screen shows a graphical interface (a desktop or a browser page); there is no terminal.
@@ -48,18 +58,16 @@ _ACTION_HELP = {
 }
 
 
-def split_template(text: str, source: str) -> tuple[Template, Template]:
-    """The system and user parts of a Qwen template (``=== user ===`` between them)."""
-    system, mark, user = text.partition("\n" + USER_MARK + "\n")
+def split_template(user_text: str | None, template_file: str, protocol: str,
+                   tips: str | None) -> tuple[Template, Template]:
+    """The checked system and user parts of a Qwen template (``=== user ===`` between them)."""
+    template = family_template(user_text, template_file, PLACEHOLDERS, protocol, tips)
+    system, mark, user = template.template.partition("\n" + USER_MARK + "\n")
     if not mark:
-        raise ConfigError(f"the Qwen prompt template {source} needs a line '{USER_MARK}' "
+        source = "the prompt template" if user_text is not None else template_file
+        raise ConfigError(f"{source} for the {protocol} protocol needs a line '{USER_MARK}' "
                           "between the system message and the user message")
     return Template(system), Template(user)
-
-
-def packaged_template(name: str) -> str:
-    """A template shipped in ``guiagent/prompts``."""
-    return resources.files("guiagent").joinpath(f"prompts/{name}").read_text("utf-8")
 
 
 def tools_line(width: int, height: int, actions: tuple[str, ...]) -> str:

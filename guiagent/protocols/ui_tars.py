@@ -16,13 +16,13 @@ Facts followed (docs/protocols.md, "ui-tars"; OSWorld's UI-TARS-1.5 agent):
 
 from __future__ import annotations
 
-from importlib import resources
-from string import Template
 from typing import TYPE_CHECKING, Any
 
 from .base import ChatRequest, ParsedAnswer, ProtocolAdapter, StepInput
 from .click_grounding import ClickGrounding
 from .coordinates import SmartResizedPixels
+from .family_template import family_template
+from .templates import Placeholder
 from .ui_tars_parse import add_box_tokens, parse_ui_tars
 
 if TYPE_CHECKING:
@@ -35,12 +35,14 @@ HISTORY_IMAGES = 4
 COORDINATES = SmartResizedPixels(factor=28, min_pixels=100 * 28 * 28, max_pixels=16384 * 28 * 28)
 ACTIONS = frozenset({"left_click", "left_double_click", "right_click", "left_drag", "key", "type",
                      "scroll", "WAIT", "DONE", "FAIL", "answer"})
-PLACEHOLDERS = ("task", "language", "tips")
-
-
-def default_template() -> str:
-    """The packaged prompt template (``guiagent/prompts/ui_tars.txt``)."""
-    return resources.files("guiagent").joinpath("prompts/ui_tars.txt").read_text("utf-8")
+TEMPLATE_FILE = "ui_tars.txt"
+PLACEHOLDERS = (
+    Placeholder("task", "the task, as the user gave it (under `## User Instruction`)",
+                required=True),
+    Placeholder("language", "the language the `Thought` part is written in (English)"),
+    Placeholder("tips", "the run's tips (--tips, secrets guidance) as `- ` lines under "
+                "`## Note`, or empty; a template without it cannot take tips"),
+)
 
 
 class UiTarsProtocol:
@@ -48,6 +50,8 @@ class UiTarsProtocol:
 
     name = "ui-tars"
     actions = ACTIONS
+    template_file = TEMPLATE_FILE
+    placeholders = PLACEHOLDERS
     #: "Where is X?" asked as a one-step "Click X." task (:mod:`.click_grounding`).
     grounding: ClickGrounding
 
@@ -59,8 +63,8 @@ class UiTarsProtocol:
         self.language = language
         self.history_images = max(0, min(history_images, HISTORY_IMAGES))
         self.coordinates = coordinates
-        self._template = Template(prompt_template if prompt_template is not None
-                                  else default_template())
+        self._template = family_template(prompt_template, TEMPLATE_FILE, PLACEHOLDERS,
+                                         self.name, tips)
         self.grounding = ClickGrounding(lambda: UiTarsProtocol(
             prompt_template=self.prompt_template, language=self.language, coordinates=self.coordinates))
 
