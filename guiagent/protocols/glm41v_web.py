@@ -97,7 +97,12 @@ def _unbracket(text: str) -> str:
 
 
 class Glm41vWebProtocol:
-    """Builds GLM-4.1V web-protocol requests on marked screenshots and parses their answers."""
+    """Builds GLM-4.1V web-protocol requests on marked screenshots and parses their answers.
+
+    An instance holds the current step's marks (``marks``, ``frame``) between
+    :meth:`prepare_observation` and :meth:`parse`: give each concurrent run its own
+    (the registry, eval and ``guiagent run`` make one per run).
+    """
 
     name = "glm41v-web"
     actions = frozenset({"left_click", "key", "type", "scroll", "WAIT", "answer"})
