@@ -145,8 +145,7 @@ def test_cli_run_with_protocol_fills_contact_form(protocol, sandbox, contact_pla
 
 
 @pytest.mark.parametrize("protocol,value,code,body", [
-    ("glm45v", "off", 0, {"enable_thinking": False}),
-    ("glm45v", "on", 0, {"enable_thinking": True}),
+    ("glm45v", "off", 0, {"enable_thinking": False}),  # "on": see test_protocol_glm45v.py
     ("glm41v-pc", "off", 2, None),
 ])
 def test_cli_thinking_switch(protocol, value, code, body, sandbox, tmp_path):
