@@ -108,13 +108,17 @@ def test_cli_run_sends_the_users_template(tmp_path) -> None:
 
 
 def test_prompt_show_works_for_every_family() -> None:
+    from typer.testing import CliRunner
+
+    from guiagent.cli.main import app
     from guiagent.protocols.registry import available_protocols
 
+    runner = CliRunner()  # in-process: one interpreter for every family
     for name in available_protocols():
-        proc = guiagent("prompt", "show", "--protocol", name)
-        assert proc.returncode == 0, (name, proc.stderr)
-        assert f"protocol: {name} (" in proc.stdout
-        images = [line for line in proc.stdout.splitlines() if line.startswith("[image:")]
+        result = runner.invoke(app, ["prompt", "show", "--protocol", name])
+        assert result.exit_code == 0, (name, result.output)
+        assert f"protocol: {name} (" in result.output
+        images = [line for line in result.output.splitlines() if line.startswith("[image:")]
         assert images[-1 if name != "glm41v-pc" else 0].startswith(
             "[image: current screenshot, step 3, 1280x720"), (name, images)
 
