@@ -149,3 +149,24 @@ def test_sigkill_leaves_every_finished_step_readable_and_other_hosts_are_refused
     assert record.kind == "mcp" and record.outcome == "running"  # never finished
     assert [s.call for s in steps] == [f"left_click(start_box='[500,{y}]', element_info='')"
                                        for y in (100, 200)]
+
+
+def test_run_skill_reads_skill_files_only_from_the_skill_folders(tmp_path):
+    from guiagent.errors import ConfigError
+    from guiagent.toolserver.delegate import caller_skill
+
+    skills, elsewhere = tmp_path / "skills", tmp_path / "elsewhere"
+    skills.mkdir()
+    elsewhere.mkdir()
+    text = ("name: wave\ndescription: d\nparameters: {}\nsteps:\n"
+            "  - key: enter\n")
+    (skills / "wave.yaml").write_text(text)
+    (elsewhere / "config.yaml").write_text("api_key: sk-not-for-the-caller\n")
+    (skills / "escape.yaml").symlink_to(elsewhere / "config.yaml")
+    assert caller_skill("wave", [skills]).name == "wave"
+    assert caller_skill(str(skills / "wave.yaml"), [skills]).name == "wave"
+    for name in (str(elsewhere / "config.yaml"), "/etc/passwd", str(skills / "escape.yaml"),
+                 str(skills / ".." / "elsewhere" / "config.yaml")):
+        with pytest.raises(ConfigError) as caught:
+            caller_skill(name, [skills])
+        assert "api_key" not in str(caught.value) and "skill folders" in str(caught.value)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..agent import Agent, AgentConfig, AgentHooks, RunResult
-from ..errors import GuiAgentError
+from ..errors import ConfigError, GuiAgentError
 from ..hooks import StepControl, StopRun
 from ..runlog import ErrorInfo, StepRecord
 from .session import ToolSession, new_run_dir
@@ -64,10 +64,10 @@ def run_task(session: ToolSession, task: str, max_steps: int = 30, *,
 def run_skill(session: ToolSession, name: str, params: dict[str, Any] | None = None, *,
               hooks: Sequence[AgentHooks] = ()) -> dict[str, Any]:
     """Run a skill (a name on the skill path, or a .yaml file) on the session's driver."""
-    from ..skills import SkillRunConfig, SkillRunner, find_skill
+    from ..skills import SkillRunConfig, SkillRunner
 
     s = session.settings
-    skill = find_skill(name, s.skill_paths)
+    skill = caller_skill(name, s.skill_paths)
     runner = SkillRunner(session.driver, session.model, protocol=session.protocol,
                          config=SkillRunConfig(run_dir=new_run_dir(s.runs_root, "skill"),
                                                image_format=s.image_format,
@@ -75,6 +75,24 @@ def run_skill(session: ToolSession, name: str, params: dict[str, Any] | None = N
                          hooks=[session.guard, *hooks])
     result = runner.run(skill, params or {})
     return _delegated(session, f"run_skill({skill.name!r})", result)
+
+
+def caller_skill(name: str, skill_paths: list[Path]) -> Any:
+    """The skill a caller names: a name on the skill path, or a skill file inside one of its
+    folders. A caller's path is a file on this machine: one elsewhere is not read at all
+    (its error would tell the caller what the file holds)."""
+    from ..skills import find_skill
+    from ..skills.library import SKILL_SUFFIXES, search_path
+
+    candidate = Path(name)
+    if candidate.suffix in SKILL_SUFFIXES or candidate.exists() or len(candidate.parts) > 1:
+        folders = search_path(skill_paths)
+        inside = any(candidate.resolve().is_relative_to(f.resolve()) for f in folders)
+        if candidate.suffix not in SKILL_SUFFIXES or not inside:
+            raise ConfigError(f"run_skill reads skill files only from the skill folders "
+                              f"({', '.join(str(f) for f in folders) or 'none'}): give a skill "
+                              "name, or start the server with --skills DIR")
+    return find_skill(name, skill_paths)
 
 
 def _delegated(session: ToolSession, call: str, result: RunResult) -> dict[str, Any]:
