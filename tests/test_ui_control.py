@@ -260,3 +260,14 @@ def test_no_event_carries_a_secret_the_run_holds(tmp_path):
     finished = hub.wait_for(lambda e: e.get("type") == "finished", 0)
     assert finished is not None and finished["answer"] == "the key was {{secret:PW}}"
     assert "tr0ub4dor" not in repr(hub.events()) and "tr0ub4dor&amp;3" not in repr(hub.events())
+
+
+def test_a_flood_of_actions_is_refused_not_queued_without_bound():
+    from guiagent.ui.control import QUEUED_ACTIONS
+
+    control = LiveControl(EventHub())
+    control.take_over()  # no agent yet: nothing takes the actions off the queue
+    for _ in range(QUEUED_ACTIONS):
+        control.submit(Key(keys="tab"))
+    with pytest.raises(NotTakenOverError, match="already waiting"):
+        control.submit(Type(content="x" * 10_000))

@@ -37,6 +37,7 @@ from .events import EventHub
 TimeoutPolicy = Literal["reject", "stop"]
 TEXT_LIMIT = 20_000
 KEPT_SCREENS = 4
+QUEUED_ACTIONS = 50  # a person's actions waiting for the agent's thread, at most
 
 
 class NotTakenOverError(GuiAgentError):
@@ -112,6 +113,9 @@ class LiveControl(AgentHooks):
                 raise NotTakenOverError("the run is ending; it takes no more actions")
             if not self._taken:
                 raise NotTakenOverError("take over the run before acting on its screen")
+            if len(self._actions) >= QUEUED_ACTIONS:
+                raise NotTakenOverError(f"{QUEUED_ACTIONS} actions are already waiting to run; "
+                                        "wait for the screen to update")
             self._actions.append(action)
             self._cond.notify_all()
 
