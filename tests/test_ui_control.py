@@ -271,3 +271,19 @@ def test_a_flood_of_actions_is_refused_not_queued_without_bound():
         control.submit(Key(keys="tab"))
     with pytest.raises(NotTakenOverError, match="already waiting"):
         control.submit(Type(content="x" * 10_000))
+
+
+def test_a_placeholder_is_refused_when_the_run_holds_no_secrets():
+    from guiagent.errors import ActionRefusedError
+    from guiagent.secrets import Secrets, SecretsDriver
+
+    model = OpenAIChatClient(ModelSettings(base_url="http://127.0.0.1:9/v1", retries=0))
+    plain, held = LiveControl(EventHub()), LiveControl(EventHub())
+    plain.follow(Agent(ScriptedDriver(), model))
+    held.follow(Agent(SecretsDriver(ScriptedDriver(), Secrets({"PW": "x1y2z3"})), model))
+    for control in (plain, held):
+        control.take_over()
+    with pytest.raises(ActionRefusedError, match="GUIAGENT_SECRET_PW"):
+        plain.submit(Type(content="{{secret:PW}}"))  # would be typed into the page as it is
+    held.submit(Type(content="{{secret:PW}}"))  # the driver types the value
+    plain.submit(Type(content="no placeholder"))

@@ -25,12 +25,12 @@ import time
 from collections import deque
 from typing import Any, Literal
 
-from ..actions import Action, action_points
+from ..actions import Action, Type, action_points
 from ..drivers.base import ActionResult, Observation
-from ..errors import GuiAgentError
+from ..errors import ActionRefusedError, GuiAgentError
 from ..hooks import AgentHooks, StepControl, StopRun
 from ..runlog import StepRecord
-from ..secrets import redactor_of
+from ..secrets import PLACEHOLDER_RE, SecretsDriver, redactor_of
 from ..takeover import GIVE_BACK_NOTE
 from .events import EventHub
 
@@ -62,6 +62,7 @@ class LiveControl(AgentHooks):
         self._screen_ids = itertools.count(1)
         self._screens: dict[int, tuple[bytes, str, Observation]] = {}
         self.request_stop: Any = None  # the agent's request_stop, set by whoever runs it
+        self._secrets = False  # the run's driver substitutes {{secret:NAME}}
         self.state = "starting"
         self._last_state: dict[str, Any] = {}
 
@@ -71,6 +72,7 @@ class LiveControl(AgentHooks):
         self.request_stop = agent.request_stop
         self.image_format, self.jpeg_quality = agent.config.image_format, agent.config.jpeg_quality
         self.hub.redact_with(redactor_of(agent.driver))  # the run's secrets, in any event
+        self._secrets = isinstance(agent.driver, SecretsDriver)
 
     # ---- commands (web server threads) ----
 
@@ -108,6 +110,12 @@ class LiveControl(AgentHooks):
 
     def submit(self, action: Action) -> None:
         """Queue a person's action; it runs on the agent's thread between steps."""
+        found = PLACEHOLDER_RE.search(action.content) if isinstance(action, Type) else None
+        if found and not self._secrets:  # it would be typed into the page as it is
+            raise ActionRefusedError(
+                f"this run holds no secrets, so {{{{secret:{found.group(1)}}}}} cannot be typed: "
+                f"start guiagent ui with GUIAGENT_SECRET_{found.group(1)}=... in its environment "
+                "(or --secret, --secrets-file)")
         with self._cond:
             if self._stopping:
                 raise NotTakenOverError("the run is ending; it takes no more actions")
