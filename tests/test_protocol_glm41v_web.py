@@ -186,3 +186,9 @@ def test_user_templates_are_checked_against_the_placeholders():
                      url="http://h/")
     assert proto.with_tips("Be brief.").prompt_text(step) == \
         "Do x on http://h/.\n(no labelled elements)\n\nTips:\nBe brief.\n"
+
+
+def test_a_label_mentioned_in_the_thought_is_not_the_action():
+    parsed = _proto().parse("Thought: I saw 'Action: Click [9]' on the page.\nAction: Click [0]\n"
+                            "Memory_Updated: {}")
+    assert parsed.call == "Click [0]" and "Click [9]" in parsed.answer_text

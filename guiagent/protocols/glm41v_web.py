@@ -68,13 +68,22 @@ _CONTENT = re.compile(r"<content>(.*?)(?:</content>|$)", re.S)
 
 def labelled(text: str) -> dict[str, str]:
     """The ``Thought:``, ``Action:`` and ``Memory_Updated:`` parts of an answer body."""
-    found = sorted((m.start(), label) for label in _LABELS
-                   for m in [re.search(re.escape(label), text)] if m)
+    found = sorted((start, label) for label in _LABELS
+                   if (start := _label_start(label, text)) is not None)
     parts: dict[str, str] = {}
     for i, (start, label) in enumerate(found):
         end = found[i + 1][0] if i + 1 < len(found) else len(text)
         parts[label] = text[start + len(label):end].strip()
     return parts
+
+
+def _label_start(label: str, text: str) -> int | None:
+    """Where ``label`` starts a line (a thought may mention "Action:" in passing), else anywhere."""
+    line = re.search(r"(?m)^[ \t]*" + re.escape(label), text)
+    if line is not None:
+        return line.end() - len(label)
+    anywhere = text.find(label)
+    return anywhere if anywhere >= 0 else None
 
 
 def read_memory(text: str) -> Any:
@@ -109,9 +118,6 @@ class Glm41vWebProtocol:
     grounding = None
     template_file = TEMPLATE_FILE
     placeholders = PLACEHOLDERS
-    #: The protocol needs a browser page to number elements in.
-    needs_page = True
-
     coordinates = THOUSANDTHS  # element points are computed by guiagent, in thousandths
 
     def __init__(self, tips: str | None = None, prompt_template: str | None = None) -> None:
