@@ -42,7 +42,7 @@ from .guard_browser import BrowserWatch, domain_allowed, element_text
 from .hooks import AgentHooks, add_note
 from .keys import parse_combo
 from .runlog import StepRecord
-from .secrets import SecretsDriver
+from .secrets import SecretsDriver, redactor_of
 from .yaml_limits import load_bounded
 
 Confirm = Callable[[str], bool]
@@ -222,7 +222,9 @@ class ActionGuard(AgentHooks):
                 f"{what} needs a person's confirmation (it matches {hit!r}) and this run is "
                 "unattended; do not try it again: finish another way, or FAIL() if the task "
                 "requires it")
-        if not self.confirm(f"The agent wants to run {what}. Allow it?"):
+        # asked on a terminal or a page, not through the log: redacted here
+        question = redactor_of(self.driver).text(f"The agent wants to run {what}. Allow it?")
+        if not self.confirm(question):
             raise ActionRefusedError(f"the user did not allow {what}; do not try it again")
         step.extra["guard"]["confirmed"] = True
 

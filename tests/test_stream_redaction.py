@@ -66,3 +66,18 @@ def test_the_live_views_never_see_a_streamed_secret(tmp_path):
     assert SECRET not in streamed and "battery" not in streamed
     assert streamed == steps[0].thinking == THOUGHT.replace(SECRET, "{{secret:PW}}")
     assert "battery" not in buffer.getvalue() and "{{secret:PW}}" in buffer.getvalue()
+
+
+def test_the_guards_question_never_quotes_a_secret(tmp_path):
+    from guiagent.guard import ActionGuard
+
+    asked: list[str] = []
+    guard = ActionGuard(confirm=lambda question: asked.append(question) or False)
+    driver = SecretsDriver(ScriptedDriver("640x360"), Secrets({"PW": SECRET}))
+    answers = [glm_answer(f"left_click(start_box='[500,500]', element_info='Delete {SECRET}')"),
+               glm_answer("DONE()")]
+    with GlmModelServer(answers) as server:
+        client = OpenAIChatClient(ModelSettings(base_url=server.base_url, timeout=5, retries=1))
+        Agent(driver, client, hooks=[guard],
+              config=AgentConfig(run_dir=tmp_path / "run", max_steps=3)).run("Delete it.")
+    assert len(asked) == 1 and "Delete {{secret:PW}}" in asked[0] and "battery" not in asked[0]
