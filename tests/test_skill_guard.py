@@ -43,6 +43,7 @@ def test_a_skill_key_the_policy_denies_is_not_pressed_and_a_confirmed_click_runs
         asked = []
         confirmed = run_skill(parse_skill(DELETE), driver, run_dir=tmp_path / "wipe",
                               hooks=[ActionGuard(GuardPolicy(), confirm=lambda q: asked.append(q) or True)])
+        driver.page.wait_for_url("**/submit")  # the form's POST was answered (the click returns first)
         assert [p["what"] for p in server.posts] == [["account"]]
     assert result.outcome == "failed" and "ctrl+alt+backspace is not allowed" in result.record.error.message
     _, steps = read_run(tmp_path / "zap")
