@@ -13,7 +13,9 @@ and goes on the machine falls on all of them.
   ``guiagent run`` drives a page (run log, stuck detection, history thumbnails);
 * ``bare-jpeg`` / ``bare-png``: the loop a tutorial writes: ``page.screenshot``,
   base64, the same chat request through ``openai``, a regex for the call,
-  ``page.mouse.click`` / ``keyboard.type`` -- no log, no waiting, no history;
+  ``page.mouse.click`` / ``keyboard.type`` -- no log, no history, no waiting but
+  Playwright's own load state before a screenshot (a screenshot taken while the sent
+  form navigates can hang for its 30 s timeout);
 * ``browser-use`` (with ``--browser-use-python``): ``benchmarks/browser_use_episode.py``
   in that interpreter, browser-use's own Agent with its ChatOpenAI pointed at the
   fake model, which answers in browser-use's JSON with the element indexes of its prompt.
@@ -117,6 +119,7 @@ def run_bare(server: GapServer, viewport: str, image_type: str) -> None:
         page = browser.new_page(viewport={"width": width, "height": height})
         page.goto(server.sandbox_url + "/contact")
         for _ in range(len(FIELDS) + 2):
+            page.wait_for_load_state()  # after the form is sent (client-side: no round trip)
             shot = page.screenshot(type=image_type, **({"quality": 85} if image_type == "jpeg"
                                                        else {}))
             url = f"data:image/{image_type};base64," + base64.b64encode(shot).decode()

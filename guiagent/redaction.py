@@ -27,6 +27,11 @@ from urllib.parse import quote, quote_plus
 _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^\s/?#@\"'<>\\]+@")
 
 
+def has_userinfo(text: str) -> bool:
+    """Whether ``text`` holds a URL with ``user[:password]@`` that :func:`strip_userinfo` drops."""
+    return "@" in text and _USERINFO.search(text) is not None
+
+
 def strip_userinfo(url: str) -> str:
     """``http://user:pw@host/v1`` -> ``http://host/v1`` (any URL inside ``url`` too)."""
     return _USERINFO.sub(r"\1", url)

@@ -35,7 +35,7 @@ from .files import inside, open_new_for_append, prepare_run_dir, write_atomic
 from .geometry import ResolvedPoint, ScreenFrame
 from .log_writer import BackgroundWriter
 from .model import TokenUsage
-from .redaction import NO_SECRETS, Redactor
+from .redaction import NO_SECRETS, Redactor, has_userinfo
 from .tokens import Price, TokenSplit, split_tokens, total_split
 
 LOG_FORMAT_VERSION = 1
@@ -224,11 +224,13 @@ class RunLog:
         """``model`` redacted in place, as JSON.
 
         The fast path: with no secrets registered, only URL credentials are
-        redacted, and JSON without both ``://`` and ``@`` cannot hold one: the
-        record is then written as it is, without the dump/validate round trip.
+        redacted; when the JSON text holds none (the same pattern finds in the JSON
+        whatever it finds in the strings, unless a control character, written as
+        ``\\u00XX``, sits inside one), the record is written as it is, without the
+        dump/validate round trip.
         """
         text = model.model_dump_json(by_alias=True, **dump)
-        if self.redactor or ("://" in text and "@" in text):
+        if self.redactor or "\\u00" in text or has_userinfo(text):
             self.redact(model)
             text = model.model_dump_json(by_alias=True, **dump)
         return text

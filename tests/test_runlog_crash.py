@@ -63,3 +63,13 @@ def test_fast_path_still_drops_url_credentials_and_secrets(tmp_path):
     secret_log.finish("done")
     text = (tmp_path / "run2" / "steps.jsonl").read_text()
     assert "hunter2" not in text and "<secret:pw>" in text
+
+
+def test_fast_path_redacts_credentials_next_to_control_characters(tmp_path):
+    log = RunLog(tmp_path / "run", RunRecord(task="t"))
+    step = StepRecord(index=1, started_at=0.0, answer_text="see http://ad\x01a:pw@example.org/ and "
+                                                           "mail ada@example.org")
+    log.append_step(step)
+    log.finish("done")
+    text = (tmp_path / "run" / "steps.jsonl").read_text()
+    assert "pw@" not in text and "ada@example.org" in text
