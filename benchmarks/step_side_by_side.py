@@ -14,8 +14,8 @@ and goes on the machine falls on all of them.
 * ``bare-jpeg`` / ``bare-png``: the loop a tutorial writes: ``page.screenshot``,
   base64, the same chat request through ``openai``, a regex for the call,
   ``page.mouse.click`` / ``keyboard.type`` -- no log, no history, no waiting but
-  Playwright's own load state before a screenshot (a screenshot taken while the sent
-  form navigates can hang for its 30 s timeout);
+  ``expect_navigation`` around the click that sends the form (the script knows it
+  navigates; a screenshot taken while it does can hang for its 30 s timeout);
 * ``browser-use`` (with ``--browser-use-python``): ``benchmarks/browser_use_episode.py``
   in that interpreter, browser-use's own Agent with its ChatOpenAI pointed at the
   fake model, which answers in browser-use's JSON with the element indexes of its prompt.
@@ -118,8 +118,7 @@ def run_bare(server: GapServer, viewport: str, image_type: str) -> None:
         browser = pw.chromium.launch(executable_path=find_chromium(pw), args=LAUNCH_ARGS)
         page = browser.new_page(viewport={"width": width, "height": height})
         page.goto(server.sandbox_url + "/contact")
-        for _ in range(len(FIELDS) + 2):
-            page.wait_for_load_state()  # after the form is sent (client-side: no round trip)
+        for step in range(len(FIELDS) + 2):
             shot = page.screenshot(type=image_type, **({"quality": 85} if image_type == "jpeg"
                                                        else {}))
             url = f"data:image/{image_type};base64," + base64.b64encode(shot).decode()
@@ -131,7 +130,11 @@ def run_bare(server: GapServer, viewport: str, image_type: str) -> None:
                 break
             if match.group(1) == "left_click":
                 x, y = (int(v) for v in re.findall(r"\d+", match.group(2))[:2])
-                page.mouse.click(x / 1000 * width, y / 1000 * height)
+                if FIELDS[step] == ("click", "send"):  # the script knows this click navigates
+                    with page.expect_navigation():
+                        page.mouse.click(x / 1000 * width, y / 1000 * height)
+                else:
+                    page.mouse.click(x / 1000 * width, y / 1000 * height)
             else:
                 page.keyboard.type(re.search(r"content='(.*)'", match.group(2)).group(1))
         browser.close()

@@ -61,6 +61,13 @@ def same_action(a: Action, b: Action, tolerance: float = 10.0) -> bool:
     return True
 
 
+def _differ(a: Observation, b: Observation) -> bool:
+    """:func:`screens_differ` of two observations (equal bytes: the same screen, no decoding)."""
+    if a.data is not None and a.data == b.data:
+        return False
+    return screens_differ(fingerprint(a.pil()), fingerprint(b.pil()))
+
+
 class StuckDetector(AgentHooks):
     """Warns the model, then stops the run, when an action repeats without effect."""
 
@@ -71,7 +78,9 @@ class StuckDetector(AgentHooks):
         self.warn_after, self.stop_after = warn_after, stop_after
         self.tolerance = tolerance
         self.repeats = 0
-        self._last: tuple[Action, Image.Image] | None = None
+        #: The last action and the screen it was chosen on; screens are decoded and
+        #: compared only when an action repeats (most steps never pay for it).
+        self._last: tuple[Action, Observation] | None = None
 
     def on_run_start(self, driver: object) -> None:
         """A new run: forget the last one."""
@@ -82,14 +91,13 @@ class StuckDetector(AgentHooks):
         if step.actor != "model":  # a person who took over is not stuck
             self._last = None
             return
-        screen = fingerprint(observation.pil())
         last = self._last
-        if last is not None and same_action(last[0], action, self.tolerance) and not screens_differ(
-                last[1], screen):
+        if last is not None and same_action(last[0], action, self.tolerance) and not _differ(
+                last[1], observation):
             self.repeats += 1
         else:
             self.repeats = 1
-        self._last = (action, screen)
+        self._last = (action, observation)
         step.extra["repeats"] = self.repeats
         if self.repeats >= self.stop_after:
             raise StopRun("stuck", f"the model chose {action.to_call()} {self.repeats} times in "
