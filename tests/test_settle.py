@@ -106,3 +106,15 @@ def test_a_scroll_has_happened_when_the_action_returns(site):
             step = 3 if direction == "down" else 1
             driver.act(Scroll(start_box=Point(x=500, y=500), direction=direction, step=step), frame)
             assert driver.page.evaluate("scrollY") == expected
+
+
+def test_capture_comes_from_chromium_with_the_title(site):
+    from guiagent.drivers.capture import ScreenCapture
+    from guiagent.imaging import decode_image
+
+    with PlaywrightDriver(site + "/form", viewport="800x600") as driver:
+        captured = ScreenCapture().capture(driver.page, "jpeg", 80)
+        assert captured is not None  # not the fallback to Playwright's screenshot
+        data, title = captured
+        assert decode_image(data).size == (800, 600) and data[:2] == b"\xff\xd8"
+        assert title == driver.page.title()

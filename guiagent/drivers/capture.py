@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import inspect
 import weakref
 from typing import Any
 
@@ -38,9 +39,12 @@ class ScreenCapture:
             if session is None:
                 session = self._sessions[page] = page.context.new_cdp_session(page)
             send, title = session._impl_obj.send, page._impl_obj.title
+            # Playwright's async CDPSession.send takes (method, params[, timeout])
+            extra = (None,) if "timeout" in inspect.signature(send).parameters else ()
 
             async def both() -> tuple[Any, Any]:
-                return await asyncio.gather(send("Page.captureScreenshot", params), title())
+                return await asyncio.gather(send("Page.captureScreenshot", params, *extra),
+                                            title())
             shot, text = page._sync(both())
             return base64.b64decode(shot["data"]), str(text)
         except Exception:  # noqa: BLE001 - not Chromium, a closed page, a detached session
