@@ -96,8 +96,28 @@ class PyAutoGuiBackend:
         self.gui.scroll(clicks if direction == "up" else -clicks, x=x, y=y)
 
     def press(self, keys: list[str]) -> None:
-        """Hold each key in order, release in reverse."""
-        self.gui.hotkey(*[pyautogui_key(k) for k in keys])
+        """Hold each key in order, release in reverse: XTEST events, one sync.
+
+        The same events ``pyautogui.hotkey`` sends (it syncs after each and sleeps
+        ``PAUSE`` at the end); keys it would type with shift go through it as before.
+        """
+        gui = self.gui
+        names = [pyautogui_key(k) for k in keys]
+        from pyautogui import _pyautogui_x11 as x11
+        from Xlib import X
+        from Xlib.ext.xtest import fake_input
+
+        codes = [x11.keyboardMapping.get(name) for name in names]
+        if any(code is None or gui.isShiftCharacter(name) for name, code in zip(names, codes,
+                                                                                 strict=True)):
+            gui.hotkey(*names)
+            return
+        conn = x11._display
+        for code in codes:
+            fake_input(conn, X.KeyPress, code)
+        for code in reversed(codes):
+            fake_input(conn, X.KeyRelease, code)
+        conn.sync()
 
     def type_ascii(self, text: str) -> None:
         """XTEST key events on pyautogui's connection, shift chosen from the keymap.
