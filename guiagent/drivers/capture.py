@@ -21,6 +21,10 @@ import inspect
 import weakref
 from typing import Any
 
+#: A capture Chromium has not answered by then (it can wait for a first paint after a
+#: navigation that never comes) is left to Playwright's screenshot, which copes.
+CDP_TIMEOUT_S = 3.0
+
 
 class ScreenCapture:
     """CDP sessions per page, made on first use."""
@@ -43,10 +47,10 @@ class ScreenCapture:
             extra = (None,) if "timeout" in inspect.signature(send).parameters else ()
 
             async def both() -> tuple[Any, Any]:
-                return await asyncio.gather(send("Page.captureScreenshot", params, *extra),
-                                            title())
+                return await asyncio.wait_for(asyncio.gather(
+                    send("Page.captureScreenshot", params, *extra), title()), CDP_TIMEOUT_S)
             shot, text = page._sync(both())
             return base64.b64decode(shot["data"]), str(text)
-        except Exception:  # noqa: BLE001 - not Chromium, a closed page, a detached session
+        except Exception:  # noqa: BLE001 - not Chromium, a closed page, a detached session, a timeout
             self._sessions.pop(page, None)
             return None
