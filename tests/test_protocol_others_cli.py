@@ -19,6 +19,7 @@ def contact_plan(web_sandbox):
 
 @pytest.mark.parametrize(("protocol", "model"), [
     (None, "ByteDance-Seed/UI-TARS-1.5-7B"),  # ui-tars, chosen from the served model's name
+    ("ui-tars", None),
     ("qwen25vl", None),
     ("qwen3vl", None),
     ("json", None),
