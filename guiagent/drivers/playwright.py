@@ -67,7 +67,8 @@ class PlaywrightDriver(PageEventsMixin, BaseDriver):
     def __init__(self, url: str | None = None, *, viewport: Size | str = "1280x720",
                  headless: bool = True, device_scale_factor: float = 1.0,
                  screenshot_scale: str = "css", image_format: str = "jpeg", jpeg_quality: int = 85,
-                 executable_path: str | None = None, settle_ms: int = 0,
+                 executable_path: str | None = None, settle_ms: int = 50,
+                 cdp_capture: bool = False,
                  wait_seconds: float = 5.0, upload_files: Sequence[str | Path] | None = None,
                  http_credentials: dict[str, str] | None = None,
                  allow_domains: list[str] | None = None, browser: Any = None) -> None:
@@ -90,6 +91,11 @@ class PlaywrightDriver(PageEventsMixin, BaseDriver):
         self.jpeg_quality = jpeg_quality
         self.executable_path = executable_path
         self.settle_ms = settle_ms
+        #: Capture through CDP's Page.captureScreenshot (:mod:`.capture`, faster) instead of
+        #: Playwright's screenshot. Off by default: in a full CI run it sometimes gave a frame
+        #: from before the page had painted what an action started (a form's next page), which
+        #: Playwright's screenshot, waiting for a fresh frame, does not.
+        self.cdp_capture = cdp_capture
         self.wait_seconds = wait_seconds
         self.uploads = declared_uploads(list(upload_files or []))
         self.http_credentials = http_credentials
@@ -252,7 +258,7 @@ class PlaywrightDriver(PageEventsMixin, BaseDriver):
 
     def _capture(self, page: Any, kwargs: dict[str, Any]) -> tuple[bytes, str]:
         """The viewport and title as captured by Chromium (:mod:`.capture`), else by Playwright."""
-        if self.device_scale_factor == 1:
+        if self.cdp_capture and self.device_scale_factor == 1:
             captured = self._screens.capture(page, self.image_format, self.jpeg_quality)
             if captured is not None:
                 return captured
@@ -292,13 +298,17 @@ class PlaywrightDriver(PageEventsMixin, BaseDriver):
 
         The page tells, in one round trip, when the work the action started is
         done (at once when there is none); a new tab it asked for is waited for,
-        and a navigation until the new document has loaded. ``settle_ms`` adds a
-        fixed pause on top (0 by default; for pages that change by means the
-        watcher cannot see).
+        and a navigation until the new document has loaded. ``settle_ms`` (50 by
+        default) is a pause after the page's answer and before the navigation
+        checks: in a full CI run a form's navigation request sometimes reached
+        Playwright only after the page had answered "settled", and the next
+        screenshot showed the old page; 0 trades that safety for speed.
         """
         page = self._page
         try:
             state = self.last_settle = settle_page(page, self._signal, wheel=wheel)
+            if self.settle_ms:  # before the navigation checks: a late navigation request lands here
+                page.wait_for_timeout(self.settle_ms)
             asked = not self._pending and (self._popup_expected or bool(state.get("opened")))
             if asked and self._page is self._page_before:
                 # a new tab is coming but its page object has not arrived yet
@@ -310,8 +320,6 @@ class PlaywrightDriver(PageEventsMixin, BaseDriver):
             expect = tuple(state.get("expect") or ())
             if expect and not self._pending and not self._downloads:
                 wait_for_event(page, expect, EXPECTED_EVENT_TIMEOUT_S)
-            if self.settle_ms:
-                self._page.wait_for_timeout(self.settle_ms)
         except Exception:  # noqa: BLE001,S110 - a page still loading is not an error of the action
             pass
         finally:
