@@ -48,7 +48,7 @@ def build_probe(protocol: str) -> tuple[Any | None, list[dict[str, Any]], dict[s
         adapter, note = None, (f"the {protocol} protocol is not available in this version; "
                                f"probed with {DEFAULT_PROTOCOL}'s request layout")
     screen = probe_screen()
-    if adapter is not None and getattr(adapter, "needs_page", False):
+    if adapter is not None and callable(getattr(adapter, "prepare_observation", None)):
         screen = _mark_probe_screen(adapter, screen)
     url = data_url(encode_image(screen, "png"), "image/png")
     step = StepInput(task=PROBE_TASK, image_url=url,
