@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, get_args
 
@@ -264,3 +265,18 @@ def prepare_observation(protocol: Any, driver: Any, observation: Observation) ->
     """
     prepare = getattr(protocol, "prepare_observation", None)
     return observation if prepare is None else prepare(driver, observation)
+
+
+def split_think(content: str | None, reasoning: str | None) -> tuple[str, str]:
+    """(thinking, the rest) of an answer: the reasoning field plus a ``<think>`` block, or the
+    text before a lone ``</think>`` (a template that opened the thought in the prompt)."""
+    text = content or ""
+    thinking = (reasoning or "").strip()
+    think = re.search(r"<think>(.*?)</think>", text, re.DOTALL)
+    if think:
+        thinking = "\n".join(p for p in (thinking, think.group(1).strip()) if p)
+        text = text[think.end():]
+    elif "</think>" in text:
+        head, _, text = text.partition("</think>")
+        thinking = thinking or head.replace("<think>", "").strip()
+    return thinking, text

@@ -34,9 +34,10 @@ from ..errors import ConfigError, ModelResponseError
 from ..keys import combo_text, parse_combo
 from .base import ChatRequest, HistoryEntry, ParsedAnswer, ProtocolAdapter, StepInput
 from .coordinates import THOUSANDTHS
+from .family_template import family_template
 from .glm41v_parse import split_answer
 from .som import Marks, draw_marks, read_marks
-from .templates import Placeholder, checked_template, packaged_text
+from .templates import Placeholder
 
 if TYPE_CHECKING:
     from ..drivers.base import Observation
@@ -123,13 +124,8 @@ class Glm41vWebProtocol:
     def __init__(self, tips: str | None = None, prompt_template: str | None = None) -> None:
         self.tips = tips
         self.prompt_template = prompt_template
-        source = "the prompt template" if prompt_template is not None else TEMPLATE_FILE
-        self._template = checked_template(
-            prompt_template if prompt_template is not None else packaged_text(TEMPLATE_FILE),
-            PLACEHOLDERS, protocol=self.name, source=source)
-        if tips and "tips" not in self._template.get_identifiers():
-            raise ConfigError(f"{source} has no $tips, but this run gives the model tips "
-                              "(--tips, or how to type secrets): add $tips where they belong")
+        self._template = family_template(prompt_template, TEMPLATE_FILE, PLACEHOLDERS,
+                                         self.name, tips)
         self.marks: Marks | None = None
         self.frame: ScreenFrame | None = None
 

@@ -23,12 +23,13 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ConfigError, ModelResponseError
+from ..errors import ModelResponseError
 from .base import ALL_ACTIONS, ChatRequest, HistoryEntry, ParsedAnswer, ProtocolAdapter, StepInput
 from .coordinates import THOUSANDTHS
+from .family_template import family_template
 from .glm41v_grounding import Glm41vGrounding
 from .glm41v_parse import parse_answer, strip_box_markers
-from .templates import Placeholder, checked_template, packaged_text
+from .templates import Placeholder, packaged_text
 
 if TYPE_CHECKING:
     from ..model import ModelReply
@@ -95,13 +96,8 @@ class Glm45vProtocol:
         self.previous_images = max(0, min(previous_images, MAX_PREVIOUS_IMAGES))
         self.platform = platform
         self.prompt_template = prompt_template
-        source = "the prompt template" if prompt_template is not None else TEMPLATE_FILE
-        self._template = checked_template(
-            prompt_template if prompt_template is not None else packaged_text(TEMPLATE_FILE),
-            PLACEHOLDERS, protocol=self.name, source=source)
-        if tips and "tips" not in self._template.get_identifiers():
-            raise ConfigError(f"{source} has no $tips, but this run gives the model tips "
-                              "(--tips, or how to type secrets): add $tips where they belong")
+        self._template = family_template(prompt_template, TEMPLATE_FILE, PLACEHOLDERS,
+                                         self.name, tips)
         self.action_space = packaged_text("glm45v_pc_actions.txt").strip()
 
     def with_tips(self, tips: str | None) -> Glm45vProtocol:

@@ -14,7 +14,6 @@ screen frame.
 from __future__ import annotations
 
 import json
-import re
 import typing
 from functools import cache
 from typing import Any
@@ -23,7 +22,7 @@ from pydantic import ValidationError
 
 from ..actions import ACTION_ADAPTER, Action
 from ..errors import ModelResponseError
-from .base import ParsedAnswer
+from .base import ParsedAnswer, split_think
 
 SCHEMA_NAME = "guiagent_step"
 _DROP = {"title", "default", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
@@ -124,15 +123,7 @@ def _kind(prop: dict[str, Any]) -> str:
 
 def parse_json_answer(content: str, reasoning: str | None = None) -> ParsedAnswer:
     """Read a step object; raise :class:`ModelResponseError` saying what is wrong."""
-    text = content or ""
-    thinking = (reasoning or "").strip()
-    think = re.search(r"<think>(.*?)</think>", text, re.DOTALL)
-    if think:
-        thinking = "\n".join(p for p in (thinking, think.group(1).strip()) if p)
-        text = text[think.end():]
-    elif "</think>" in text:
-        head, _, text = text.partition("</think>")
-        thinking = thinking or head.replace("<think>", "").strip()
+    thinking, text = split_think(content, reasoning)
     start = text.find("{")
     if start < 0:
         raise ModelResponseError("the answer holds no JSON object: reply with one object "

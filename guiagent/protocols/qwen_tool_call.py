@@ -38,7 +38,7 @@ from ..actions import (
 )
 from ..errors import ActionRefusedError, ModelResponseError
 from ..keys import combo_text, parse_combo
-from .base import ParsedAnswer
+from .base import ParsedAnswer, split_think
 
 TOOL_NAME = "computer_use"
 #: Qwen2.5-VL's ``computer_use`` actions, in the published order.
@@ -123,15 +123,7 @@ def last_pointer(answers: list[str]) -> Point | None:
 def parse_tool_call(content: str, reasoning: str | None, *, actions: tuple[str, ...],
                     pointer: Point | None, centre: Point | None) -> ParsedAnswer:
     """Parse a Qwen-VL computer-use answer into an action (raw family coordinates)."""
-    text = content or ""
-    thinking = (reasoning or "").strip()
-    think = re.search(r"<think>(.*?)</think>", text, re.DOTALL)
-    if think:
-        thinking = "\n".join(p for p in (thinking, think.group(1).strip()) if p)
-        text = text[think.end():]
-    elif "</think>" in text:
-        head, _, text = text.partition("</think>")
-        thinking = thinking or head.replace("<think>", "").strip()
+    thinking, text = split_think(content, reasoning)
     found = tool_call_arguments(text)
     if found is None:
         raise ModelResponseError(
@@ -215,3 +207,4 @@ def _action(args: dict[str, Any], raw: str, actions: tuple[str, ...], pointer: P
     except (ValidationError, ValueError, TypeError, OverflowError) as exc:
         raise ModelResponseError(f"invalid arguments for action={name}: {exc}", raw=raw) from exc
     raise AssertionError(f"unhandled action {name}")  # pragma: no cover - names checked above
+
