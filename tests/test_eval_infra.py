@@ -139,5 +139,10 @@ def test_a_wedged_worker_is_stopped_and_the_rest_runs_on(tmp_path):
     assert sorted(by) == ["pizza-1", "pizza-2", "wedged"] and len(results) == 3
     assert (by["wedged"].error_kind, by["wedged"].outcome) == ("infra", "max_time")
     assert "did not finish within 3 s" in by["wedged"].error
+    # The worker said where it hung before it was stopped (in the task's own sleep, or, on a
+    # loaded machine, still starting its browser: either way inside the episode).
+    assert "episodes/wedged-r1/stacks.txt" in by["wedged"].error
+    stacks = (tmp_path / "out" / "episodes" / "wedged-r1" / "stacks.txt").read_text()
+    assert "in run_episode" in stacks and "in _run_in_worker" in stacks
     assert by["pizza-1"].success and by["pizza-2"].success
     assert elapsed < 120

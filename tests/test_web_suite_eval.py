@@ -26,10 +26,14 @@ def run_eval(tmp_path: Path, url: str, *args: str, env: dict[str, str] | None = 
     """``guiagent eval web`` as a user runs it (4 workers unless ``args`` say otherwise)."""
     out = tmp_path / "results"
     env = os.environ | {"OMP_THREAD_LIMIT": "1"} | (env or {})
+    # --time-limit: an episode takes seconds; a wedged one is stopped after 150 + 60 s and its
+    # worker's stacks land in the episode folder (failures() prints them) instead of the test
+    # timing out with nothing to show.
     proc = subprocess.run([sys.executable, "-m", "guiagent.cli.main", "eval", "web", "--workers", "4",
-                           "--model-url", url, "--retries", "0", "--out", str(out), *args],
+                           "--model-url", url, "--retries", "0", "--time-limit", "150",
+                           "--out", str(out), *args],
                           capture_output=True, text=True, timeout=1200, env=env)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:] + stacks(out)
     # Deleting and placing orders need a person's yes by default; the suite's own policy (the
     # throwaway sandbox) lets them through unless --policy says otherwise.
     assert "policy: the web suite's own" in proc.stderr
@@ -38,10 +42,16 @@ def run_eval(tmp_path: Path, url: str, *args: str, env: dict[str, str] | None = 
     return results, json.loads((out / "summary.json").read_text())
 
 
-def failures(results: list[dict]) -> str:
+def stacks(out: Path) -> str:
+    """The stacks of workers stopped as wedged, to tell where an episode hung."""
+    return "".join(f"\n--- {path}\n{path.read_text()[-6000:]}"
+                   for path in sorted(out.glob("episodes/*/stacks.txt")))
+
+
+def failures(results: list[dict], out: Path | None = None) -> str:
     return "\n".join(f"{r['task']}: {r['outcome']} {r.get('error')} "
                      f"{[c for c in r['checks'] if not c['passed']]} run {r['run_dir']}"
-                     for r in results if not r["success"])
+                     for r in results if not r["success"]) + (stacks(out) if out else "")
 
 
 def test_every_web_task_succeeds_with_a_faultless_policy(tmp_path: Path) -> None:
@@ -49,7 +59,7 @@ def test_every_web_task_succeeds_with_a_faultless_policy(tmp_path: Path) -> None
         results, summary = run_eval(tmp_path, server.base_url)
     ids = {t.id for t in load_suite("web")}
     assert {r["task"] for r in results} == ids and len(results) == len(ids)
-    assert all(r["success"] for r in results), failures(results)
+    assert all(r["success"] for r in results), failures(results, tmp_path / "results")
     assert summary["success_rate"] == 1.0
     by_id = {r["task"]: r for r in results}
     assert by_id["no-pizza"]["outcome"] == "failed"        # FAIL on an infeasible task scores 1

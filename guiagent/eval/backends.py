@@ -11,7 +11,12 @@ folder, and only the driver process writes ``results.jsonl``.
 An episode still running past its deadline (its time limit for every attempt,
 plus a grace) is presumed wedged (a hung browser): the pool is stopped, that
 episode reported as an infrastructure error, and the unfinished ones run on in
-a new pool. Workers die with the driver (``PR_SET_PDEATHSIG`` on Linux): after a SIGKILL
+a new pool. Before it is stopped, the wedged worker is asked (SIGUSR1, via
+:mod:`faulthandler`) to write every thread's stack, which lands in the episode's
+folder as ``stacks.txt``: a hang is then a bug report, not a mystery. At the
+end, workers get a while to close their browsers, then are stopped.
+
+Workers die with the driver (``PR_SET_PDEATHSIG`` on Linux): after a SIGKILL
 of ``guiagent eval`` no orphan keeps writing into an episode folder that
 ``--resume`` is about to run again.
 """
@@ -19,13 +24,16 @@ of ``guiagent eval`` no orphan keeps writing into an episode folder that
 from __future__ import annotations
 
 import atexit
+import faulthandler
 import multiprocessing
 import os
 import signal
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from pathlib import Path
 from typing import Any, Protocol
 
 from .episode import EpisodeResult, EpisodeSpec, EvalSettings, Worker, run_episode
@@ -84,9 +92,12 @@ class LocalBackend:
         unfinished ones (a worker cannot be killed alone without breaking the pool)."""
         context = multiprocessing.get_context("spawn")
         started_queue = context.Queue()
+        stacks_dir = tempfile.TemporaryDirectory(prefix="guiagent-stacks-")
         pool = ProcessPoolExecutor(max_workers=min(self.workers, len(specs)), mp_context=context,
-                                   initializer=_init_worker, initargs=(self.settings, started_queue))
+                                   initializer=_init_worker,
+                                   initargs=(self.settings, started_queue, stacks_dir.name))
         started: dict[str, float] = {}  # episode name -> when its worker began it
+        worker_of: dict[str, int] = {}  # episode name -> the pid of the worker running it
         try:
             pending = {pool.submit(_run_in_worker, spec): spec for spec in specs}
             while pending:
@@ -95,15 +106,16 @@ class LocalBackend:
                     spec = pending.pop(future)
                     on_result(_result_of(future, spec))
                 while not started_queue.empty():
-                    name, _ = started_queue.get_nowait()
-                    started[name] = time.monotonic()
+                    name, pid = started_queue.get_nowait()
+                    started[name], worker_of[name] = time.monotonic(), pid
                 now = time.monotonic()
                 overdue = [f for f, spec in pending.items() if spec.name in started
                            and now - started[spec.name] > self.deadline_seconds(spec)]
                 if overdue:
                     for future in overdue:
                         spec = pending.pop(future)
-                        on_result(_overdue_result(spec, self.deadline_seconds(spec)))
+                        stacks = _collect_stacks(worker_of[spec.name], Path(stacks_dir.name), spec)
+                        on_result(_overdue_result(spec, self.deadline_seconds(spec), stacks))
                     _stop_pool(pool)
                     return list(pending.values())
         except BaseException:
@@ -111,17 +123,43 @@ class LocalBackend:
             raise
         finally:
             started_queue.close()
-        pool.shutdown(wait=True)
+            stacks_dir.cleanup()
+        _stop_pool(pool, patience=30.0)
         return []
 
 
-def _overdue_result(spec: EpisodeSpec, seconds: float) -> EpisodeResult:
+def _collect_stacks(pid: int, stacks_dir: Path, spec: EpisodeSpec) -> Path | None:
+    """Ask the wedged worker for its threads' stacks; the copy in the episode folder, if any."""
+    source = stacks_dir / f"{pid}.txt"
+    try:
+        os.kill(pid, signal.SIGUSR1)
+    except OSError:
+        return None
+    deadline = time.monotonic() + 2.0
+    while time.monotonic() < deadline and not (source.exists() and source.stat().st_size):
+        time.sleep(0.05)
+    time.sleep(0.2)  # faulthandler writes thread after thread
+    try:
+        text = source.read_text(errors="replace")
+    except OSError:
+        return None
+    if not text:
+        return None
+    spec.episode_dir.mkdir(parents=True, exist_ok=True)
+    target = spec.episode_dir / "stacks.txt"
+    target.write_text(text)
+    return target
+
+
+def _overdue_result(spec: EpisodeSpec, seconds: float, stacks: Path | None = None) -> EpisodeResult:
+    where = (f"; what it was doing when stopped is in {stacks.relative_to(spec.out_dir)}"
+             if stacks is not None else "")
     return EpisodeResult(task=spec.task.id, repeat=spec.repeat, success=False, outcome="max_time",
                          error_kind="infra", category="infra", tags=spec.task.tags,
                          seconds=round(seconds, 3), run_dir=str(spec.episode_dir.relative_to(
                              spec.out_dir) / "run"),
                          error=f"the episode did not finish within {seconds:.0f} s (its time limit "
-                               "for every attempt, plus a grace); its worker was stopped")
+                               "for every attempt, plus a grace); its worker was stopped" + where)
 
 
 def _result_of(future: Future[EpisodeResult], spec: EpisodeSpec) -> EpisodeResult:
@@ -134,27 +172,40 @@ def _result_of(future: Future[EpisodeResult], spec: EpisodeSpec) -> EpisodeResul
                              error=f"the worker process failed: {type(exc).__name__}: {exc}")
 
 
-def _stop_pool(pool: ProcessPoolExecutor) -> None:
-    """Cancel what has not started and end the workers now (they would finish their episode)."""
+def _stop_pool(pool: ProcessPoolExecutor, patience: float = 0.0) -> None:
+    """Cancel what has not started and end the workers: now (they would finish their episode),
+    or, with ``patience``, after letting them close their browsers for that many seconds (a
+    browser that does not close must not hang the whole evaluation)."""
     processes = list(getattr(pool, "_processes", {}).values())
     pool.shutdown(wait=False, cancel_futures=True)
+    deadline = time.monotonic() + patience
+    for process in processes:
+        process.join(timeout=max(0.0, deadline - time.monotonic()))
     for process in processes:
         if process.is_alive():
             process.terminate()
     for process in processes:
         process.join(timeout=10)
+        if process.is_alive():
+            process.kill()
+            process.join(timeout=5)
 
 
 _WORKER: Worker | None = None
 _STARTED: Any = None
+_STACKS_FILE: Any = None
 
 
-def _init_worker(settings: EvalSettings, started: Any = None) -> None:
-    """Worker process start: die with the driver, leave Ctrl-C to it, keep one browser."""
-    global _WORKER, _STARTED
+def _init_worker(settings: EvalSettings, started: Any = None, stacks_dir: str | None = None) -> None:
+    """Worker process start: die with the driver, leave Ctrl-C to it, write stacks on SIGUSR1,
+    keep one browser."""
+    global _WORKER, _STARTED, _STACKS_FILE
     _STARTED = started
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     die_with_parent()
+    if stacks_dir is not None:
+        _STACKS_FILE = open(Path(stacks_dir) / f"{os.getpid()}.txt", "w")  # noqa: SIM115 - open for life
+        faulthandler.register(signal.SIGUSR1, file=_STACKS_FILE, all_threads=True)
     _WORKER = Worker(settings)
     atexit.register(_WORKER.close)
 
