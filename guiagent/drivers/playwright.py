@@ -34,6 +34,7 @@ from .page_files import declared_uploads
 from .settle import (
     EXPECTED_EVENT_TIMEOUT_S,
     SETTLE_JS,
+    aborted_navigation,
     settle_page,
     wait_for_event,
     wait_for_new_document,
@@ -67,7 +68,7 @@ class PlaywrightDriver(PageEventsMixin, BaseDriver):
     def __init__(self, url: str | None = None, *, viewport: Size | str = "1280x720",
                  headless: bool = True, device_scale_factor: float = 1.0,
                  screenshot_scale: str = "css", image_format: str = "jpeg", jpeg_quality: int = 85,
-                 executable_path: str | None = None, settle_ms: int = 50,
+                 executable_path: str | None = None, settle_ms: int = 0,
                  cdp_capture: bool = False,
                  wait_seconds: float = 5.0, upload_files: Sequence[str | Path] | None = None,
                  http_credentials: dict[str, str] | None = None,
@@ -104,6 +105,8 @@ class PlaywrightDriver(PageEventsMixin, BaseDriver):
         self._page_before: Any = None
         #: Main-frame commits so far (``framenavigated``), and the count when the action began.
         self._commits = self._commits_before = 0
+        #: Main-frame navigations that ended without a document (a 204 answer), likewise.
+        self._aborts = self._aborts_before = 0
         self._browser: Any = None
         #: A browser someone else launched and owns (an evaluation worker's): this driver
         #: only opens and closes its own context in it.
@@ -178,6 +181,7 @@ class PlaywrightDriver(PageEventsMixin, BaseDriver):
             self.context.add_init_script(SETTLE_JS)
             self.context.on("page", self._on_new_page)
             self.context.on("request", self._on_request)
+            self.context.on("requestfailed", self._on_request_failed)
             first = self.context.new_page()
             self._on_new_page(first)
             self._signal = DialogSignal(first)
@@ -278,7 +282,7 @@ class PlaywrightDriver(PageEventsMixin, BaseDriver):
         self._navigating = False
         self._popup_expected = False
         self._page_before = page
-        self._commits_before = self._commits
+        self._commits_before, self._aborts_before = self._commits, self._aborts
         assert self._signal is not None
         self._signal.rearm()
         try:
@@ -298,11 +302,11 @@ class PlaywrightDriver(PageEventsMixin, BaseDriver):
 
         The page tells, in one round trip, when the work the action started is
         done (at once when there is none); a new tab it asked for is waited for,
-        and a navigation until the new document has loaded. ``settle_ms`` (50 by
-        default) is a pause after the page's answer and before the navigation
-        checks: in a full CI run a form's navigation request sometimes reached
-        Playwright only after the page had answered "settled", and the next
-        screenshot showed the old page; 0 trades that safety for speed.
+        and a navigation until the new document has loaded. A form submission
+        counts from its submit event, before its request leaves (settle_watch.js).
+        ``settle_ms`` (0 by default) adds a pause after the page's answer, for
+        pages that change by means the watcher cannot see (a Web Worker, a
+        server push).
         """
         page = self._page
         try:
@@ -316,7 +320,8 @@ class PlaywrightDriver(PageEventsMixin, BaseDriver):
             if self._page is not self._page_before:  # a new tab: wait for its first page
                 self._page.wait_for_load_state("load", timeout=10_000)
             elif (self._navigating or state["navigating"]) and not self._pending:
-                wait_for_new_document(page, committed=self._commits != self._commits_before)
+                wait_for_new_document(page, committed=self._commits != self._commits_before,
+                                      aborted=self._aborts != self._aborts_before)
             expect = tuple(state.get("expect") or ())
             if expect and not self._pending and not self._downloads:
                 wait_for_event(page, expect, EXPECTED_EVENT_TIMEOUT_S)
@@ -328,6 +333,13 @@ class PlaywrightDriver(PageEventsMixin, BaseDriver):
     def _on_frame_navigated(self, frame: Any) -> None:
         if frame.parent_frame is None and frame.page is self._page:
             self._commits += 1
+
+    def _on_request_failed(self, req: Any) -> None:
+        try:
+            if req.frame.page is self._page and aborted_navigation(req):
+                self._aborts += 1
+        except Exception:  # noqa: BLE001,S110 - a request of a frame already gone
+            pass
 
     def _on_request(self, req: Any) -> None:
         try:

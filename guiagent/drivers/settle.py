@@ -73,17 +73,37 @@ def settle_page(page: Any, signal: DialogSignal | None, *, wheel: bool = False,
     return answer
 
 
+def aborted_navigation(request: Any) -> bool:
+    """A main-frame navigation that ended without a new document: answered 204 or 205, or
+    cancelled (``net::ERR_ABORTED``; other errors commit an error page, waited for)."""
+    return (bool(request.is_navigation_request()) and request.frame.parent_frame is None
+            and "ERR_ABORTED" in str(request.failure or ""))
+
+
+def _counts(name: str, args: tuple[Any, ...]) -> bool:
+    """Whether an event ends the wait: ``framenavigated`` of the main frame only, and a
+    ``requestfailed`` only for an aborted main-frame navigation."""
+    if name == "framenavigated":
+        return not args or getattr(args[0], "parent_frame", None) is None
+    if name == "requestfailed":
+        return aborted_navigation(args[0])
+    return True
+
+
 def wait_for_event(page: Any, names: tuple[str, ...], timeout: float) -> str | None:
     """Run Playwright's loop until one of the page's events ``names`` fires; its name, or None.
 
-    ``framenavigated`` counts only for the main frame.
+    ``framenavigated`` and ``requestfailed`` count only as :func:`_counts` says.
     """
     loop = page._loop
     done: asyncio.Future[str] = loop.create_future()
     handlers = []
     for name in names:
         def handler(*args: Any, name: str = name) -> None:
-            if name == "framenavigated" and args and getattr(args[0], "parent_frame", None) is not None:
+            try:
+                if not _counts(name, args):
+                    return
+            except Exception:  # noqa: BLE001 - a request of a frame already gone
                 return
             if not done.done():
                 done.set_result(name)
@@ -103,11 +123,14 @@ def wait_for_event(page: Any, names: tuple[str, ...], timeout: float) -> str | N
             page.remove_listener(name, handler)
 
 
-def wait_for_new_document(page: Any, committed: bool) -> None:
-    """After a navigation started: wait for it to commit (unless it has), then for ``load``."""
+def wait_for_new_document(page: Any, committed: bool, aborted: bool = False) -> None:
+    """After a navigation started: wait for it to commit (unless it has, or was aborted), then
+    for ``load``."""
+    if aborted and not committed:
+        return
     if not committed:
-        fired = wait_for_event(page, ("framenavigated", "download", "dialog", "close"),
-                               COMMIT_TIMEOUT_S)
+        fired = wait_for_event(page, ("framenavigated", "download", "dialog", "close",
+                                      "requestfailed"), COMMIT_TIMEOUT_S)
         if fired != "framenavigated":
             return
     page.wait_for_load_state("load", timeout=LOAD_TIMEOUT_S * 1000)

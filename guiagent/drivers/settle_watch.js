@@ -120,6 +120,74 @@
     navigation.addEventListener('navigateerror', () => { navigating = false; });
   }
   window.addEventListener('beforeunload', () => { navigating = true; }, true);
+  // Navigations the action asked for before Chromium starts them. A form's submission is
+  // "planned": its request leaves a task after the submit event (and the Navigation API's
+  // navigate event fires only then), so the driver's next question may come first. The submit
+  // events (a click on a submit button, Enter in a field, requestSubmit) and link clicks are
+  // kept, and whether their default action was prevented is read once their dispatch is long
+  // over: when the driver asks. form.submit() fires no event: it is wrapped.
+  const asked = [];  // [event or null, form or link, submitter]
+  window.addEventListener('submit', (e) => {
+    if (ours() && e.target instanceof HTMLFormElement) asked.push([e, e.target, e.submitter]);
+  }, true);
+  window.addEventListener('click', (e) => {
+    if (!ours() || !(e.target instanceof Element)) return;
+    const link = e.target.closest('a[href], area[href]');
+    if (link) asked.push([e, link, null]);
+  }, true);
+  const formSubmit = HTMLFormElement.prototype.submit;
+  HTMLFormElement.prototype.submit = function (...args) {
+    if (ours()) asked.push([null, this, null]);
+    return formSubmit.apply(this, args);
+  };
+  const SELF = new Set(['', '_self', '_parent', '_top']);
+  const WEB = new Set(['http:', 'https:', 'file:', 'data:', 'blob:', 'about:']);
+  // 'here': this tab's document is replaced; 'tab': a new tab opens; null: neither
+  const destination = ([e, el, submitter]) => {
+    if ((e && e.defaultPrevented) || !el.isConnected) return null;
+    let url, target;
+    if (el instanceof HTMLFormElement) {
+      const has = (name) => submitter && submitter.hasAttribute(name);
+      const method = (has('formmethod') ? submitter.formMethod : el.method || '').toLowerCase();
+      if (method === 'dialog') return null;
+      url = has('formaction') ? submitter.formAction : el.action;
+      target = has('formtarget') ? submitter.formTarget : el.target;
+    } else {
+      if (el.hasAttribute('download')) return null;  // a download: expected via navigate
+      url = el.href;
+      target = el.target;
+    }
+    if (!target) {
+      const base = document.querySelector('base[target]');
+      target = base ? base.target : '';
+    }
+    let parsed;
+    try { parsed = new URL(url, document.baseURI); } catch (err) { return null; }
+    if (!WEB.has(parsed.protocol)) return null;  // javascript:, mailto:, ...
+    target = target.toLowerCase();
+    if (!SELF.has(target)) {
+      // a named frame of this page is navigated in place; any other name opens a tab
+      return target !== '_blank' && [...document.querySelectorAll('iframe[name], frame[name]')]
+        .some((f) => f.name.toLowerCase() === target) ? null : 'tab';
+    }
+    if (!(el instanceof HTMLFormElement)) {
+      const here = new URL(location.href);
+      if (parsed.hash && parsed.href.split('#')[0] === here.href.split('#')[0]) return null;
+    }
+    return 'here';
+  };
+  // Reads (and forgets) the navigations the action asked for; true when this tab's document goes.
+  const askedToNavigate = () => {
+    let here = false;
+    for (const entry of asked.splice(0)) {
+      const where = destination(entry);
+      if (where === 'here') here = true;
+      else if (where === 'tab' && entry[0] && entry[0].type === 'submit') {
+        window.__guiagentOpened = (window.__guiagentOpened || 0) + 1;  // links: popup_watch.js
+      }
+    }
+    return here;
+  };
   const animating = (from) => {
     if (!document.getAnimations) return false;
     for (const a of document.getAnimations()) {
@@ -140,14 +208,17 @@
     let frames = 0;
     const finish = (why) => {
       mark = -1;
+      asked.length = 0;
       scrollAsked = wheelSeen = false;
       const opened = window.__guiagentOpened || 0;
       window.__guiagentOpened = 0;
       const expect = [...expected];
       expected.clear();
       resolve({why, navigating, opened, expect, waited: now() - start});
+      navigating = false;  // one that never commits (a 204 answer, a cancelled unload) is over
     };
     const check = () => {
+      if (askedToNavigate()) navigating = true;
       if (navigating) return finish('navigating');
       const t = now();
       from = since();
@@ -172,7 +243,10 @@
       raf.call(window, once);
       timeout.call(window, once, 100);
     };
-    if (from === Infinity && !wheel) return finish(navigating ? 'navigating' : 'no input');
+    if (from === Infinity && !wheel) {
+      if (askedToNavigate()) navigating = true;
+      return finish(navigating ? 'navigating' : 'no input');
+    }
     check();
   }), configurable: false});
 })();
