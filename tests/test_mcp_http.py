@@ -170,3 +170,50 @@ def test_run_skill_reads_skill_files_only_from_the_skill_folders(tmp_path):
         with pytest.raises(ConfigError) as caught:
             caller_skill(name, [skills])
         assert "api_key" not in str(caught.value) and "skill folders" in str(caught.value)
+
+
+@pytest.mark.browser
+def test_on_a_non_loopback_address_every_request_needs_the_printed_token(sandbox, tmp_path):
+    import http.client
+
+    from mcp.client.streamable_http import streamable_http_client
+    from mcp.shared._httpx_utils import create_mcp_http_client
+
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "guiagent.cli.main", "mcp", "--url", sandbox.url + "/login",
+         "--http", str(port), "--host", "0.0.0.0", "--runs", str(tmp_path / "runs")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        token = ""
+        while not token:
+            line = proc.stderr.readline()
+            assert line, f"guiagent mcp exited {proc.poll()} before printing a token"
+            if "Authorization: Bearer " in line:
+                token = line.split("Authorization: Bearer ", 1)[1].strip()
+        wait_until_listening(proc, port)
+
+        def status(headers: dict[str, str]) -> int:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            try:
+                conn.request("POST", "/mcp", body="{}", headers={"content-type": "application/json",
+                                                                **headers})
+                return conn.getresponse().status
+            finally:
+                conn.close()
+
+        assert status({}) == 401
+        assert status({"authorization": "Bearer " + token[:-1] + "x"}) == 401
+        assert status({"authorization": token}) == 401
+
+        async def tools(headers: dict[str, str]) -> set[str]:
+            async with create_mcp_http_client(headers=headers) as client, \
+                    Client(streamable_http_client(f"http://127.0.0.1:{port}/mcp",
+                                                  http_client=client)) as c:
+                return {t.name for t in (await c.list_tools()).tools}
+
+        assert "click" in asyncio.run(tools({"Authorization": f"Bearer {token}"}))
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=60)
+    assert proc.returncode == 0

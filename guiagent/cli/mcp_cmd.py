@@ -7,6 +7,7 @@ disconnects, on Ctrl-C and on SIGTERM.
 
 from __future__ import annotations
 
+import secrets
 import signal
 from contextlib import ExitStack
 from pathlib import Path
@@ -50,6 +51,9 @@ def mcp(
         "--http", min=1, max=65535, metavar="PORT",
         help="Serve streamable HTTP on this port (at /mcp) instead of stdio.")] = None,
     host: Annotated[str, typer.Option(help="Address to bind with --http.")] = "127.0.0.1",
+    token: Annotated[str | None, typer.Option(
+        envvar="GUIAGENT_MCP_TOKEN", help="With --http: clients must send 'Authorization: Bearer "
+        "TOKEN' (a random one is made when --host is not loopback).")] = None,
     runs: Annotated[Path, typer.Option(
         help="Folder of run folders: the session's log, run_task/run_skill runs, list_runs.")
     ] = Path("runs"),
@@ -143,11 +147,14 @@ def mcp(
             err.print(styled("serving MCP on stdio"))
             server.run()
         else:
-            if host not in LOOPBACK:
-                err.print(styled(("warning:", "yellow"), f" --host {host}: anyone who can reach "
-                                 "this address can drive the screen; there is no authentication"))
+            from ..toolserver.http_auth import serve_http
+
+            if host not in LOOPBACK and not token:
+                token = secrets.token_urlsafe(24)
             err.print(styled(f"serving MCP on http://{host}:{http}/mcp"))
-            server.run("streamable-http", host=host, port=http)
+            if token:
+                err.print(styled(f"clients must send the header: Authorization: Bearer {token}"))
+            serve_http(server, host, http, token)
     except KeyboardInterrupt as exc:
         outcome, failure = "interrupted", exc
     finally:
