@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
   chromium                                   # the browser Playwright drives
+  chromium-headless-shell                    # headless runs: the same engine, a third less CPU
   xvfb xdotool x11-utils openbox xclip xsel  # the virtual X11 desktop and its input
   x11-xserver-utils x11-apps xterm fonts-dejavu-core  # xrandr (multi-monitor tests), xwd (benchmark baseline)
   tesseract-ocr tesseract-ocr-eng            # OCR grounding
