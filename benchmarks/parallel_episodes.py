@@ -15,9 +15,12 @@ calls), and is checked (a ``url`` and a ``dom`` check) like a suite task.
 * framework time per step: (an episode's wall time - its model time) / steps,
   median over episodes: everything but the model, with episode start and
   checks spread over the steps;
-* CPU seconds per episode: this process's and its reaped children's CPU time over the
-  run, per episode (the browsers' included): with C cores, C * 60 / this is the most
-  episodes per minute the machine can give, however many workers;
+* CPU seconds per episode: the CPU time of this process and all its descendants over the
+  run (sampled with psutil, ``process_cpu.py``: worker processes are the fork server's
+  children, so ``getrusage`` would miss them), per episode, worker start-up and the
+  stand-in included: with C cores, C * 60 / this is the most episodes per minute the
+  machine can give, however many workers; ``--cpu-breakdown`` splits it by kind of
+  process (Chromium browser / renderer / GPU, Playwright's node driver, worker Pythons);
 * memory per browser episode: the peak proportional set size (PSS, shared
   pages split fairly) of this process's children while N episodes run,
   divided by N (a worker process, its Chromium and the episode's sandbox).
@@ -27,7 +30,7 @@ times the episodes per minute of one while the CPU is not saturated (target:
 8 workers >= 6x one worker on a 2-core machine).
 
 Usage: python benchmarks/parallel_episodes.py [--workers 1,2,4,8] [--episodes-per-worker 3]
-       [--delay 1.5] [--backend local|ray] [--json out.json]
+       [--delay 1.5] [--backend local|ray] [--json out.json] [--cpu-breakdown]
 """
 
 from __future__ import annotations
@@ -35,12 +38,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import tempfile
 import threading
 import time
 from pathlib import Path
+
+from process_cpu import ProcessCpuSampler
 
 from guiagent.eval.backends import LocalBackend
 from guiagent.eval.episode import EpisodeSpec, EvalSettings
@@ -64,12 +68,6 @@ def responder(delay: float):
             call = "DONE()"
         return Reply(content=glm_answer(call, explanation="Next step."), delay=delay)
     return answer
-
-
-def _cpu_seconds() -> float:
-    """CPU time of this process and its finished children (worker processes, their browsers)."""
-    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def _children(pid: int) -> list[int]:
@@ -98,21 +96,28 @@ def _pss_kb(pid: int) -> int:
 
 
 class MemorySampler(threading.Thread):
-    """Peak PSS of this process's descendants (worker processes, browsers), sampled every 0.5 s."""
+    """Peak PSS of this process's descendants (worker processes, browsers), sampled every 2 s.
+
+    Reading smaps_rollup of some 40 processes costs the kernel real CPU time: sampled more
+    often, the measurement itself would eat a share of the two cores it measures. Its own
+    CPU time is kept (``cpu_seconds``) and left out of the run's CPU figure."""
 
     def __init__(self) -> None:
         super().__init__(daemon=True)
         self.peak_kb = 0
+        self.cpu_seconds = 0.0
         self.stop = threading.Event()
 
     def run(self) -> None:
-        while not self.stop.wait(0.5):
+        while not self.stop.wait(2.0):
+            started = time.thread_time()
             total = sum(_pss_kb(pid) for pid in _children(os.getpid()))
             self.peak_kb = max(self.peak_kb, total)
+            self.cpu_seconds += time.thread_time() - started
 
 
 def run_once(workers: int, episodes: int, settings: EvalSettings, backend_name: str,
-             delay: float) -> dict:
+             delay: float, cpu_breakdown: bool = False) -> dict:
     task = Task.model_validate(TASK)
     with tempfile.TemporaryDirectory(prefix="guiagent-bench-") as out:
         specs = [EpisodeSpec(task=task, repeat=r, out_dir=Path(out)) for r in range(episodes)]
@@ -125,14 +130,17 @@ def run_once(workers: int, episodes: int, settings: EvalSettings, backend_name: 
         results = []
         sampler = MemorySampler()
         sampler.start()
-        cpu0 = _cpu_seconds()
+        by_kind = ProcessCpuSampler()
+        by_kind.start()
         load0 = os.getloadavg()[0]
         t0, start_epoch = time.perf_counter(), time.time()
         backend.run(specs, results.append)
         wall = time.perf_counter() - t0
-        cpu = _cpu_seconds() - cpu0
         sampler.stop.set()
         sampler.join()
+        kinds = by_kind.stop()
+        # minus the memory sampler's own reading of /proc
+        cpu = sum(kinds.values()) - sampler.cpu_seconds
     per_step = [(r.seconds - (r.steps * delay)) / r.steps for r in results if r.steps]
     ok = sum(r.success for r in results)
     return {
@@ -151,6 +159,9 @@ def run_once(workers: int, episodes: int, settings: EvalSettings, backend_name: 
         "memory_mb_per_episode": round(sampler.peak_kb / 1024 / workers, 1) if workers else None,
         "cpu_seconds_per_episode": round(cpu / len(results), 2),
         "load_average_before": round(load0, 1), "cpus": os.cpu_count(),
+        "cpu_seconds_per_episode_by_kind": {
+            kind: round(seconds / len(results), 3) for kind, seconds in kinds.most_common()}
+        if cpu_breakdown else None,
     }
 
 
@@ -161,6 +172,8 @@ def main() -> None:
     parser.add_argument("--delay", type=float, default=1.5)
     parser.add_argument("--backend", choices=("local", "ray"), default="local")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--cpu-breakdown", action="store_true",
+                        help="CPU seconds per episode by kind of process (needs psutil)")
     args = parser.parse_args()
     rows = []
     with GlmModelServer(responder(args.delay)) as server:
@@ -168,7 +181,7 @@ def main() -> None:
                                 write_reports=True)
         for workers in (int(w) for w in args.workers.split(",")):
             row = run_once(workers, workers * args.episodes_per_worker, settings, args.backend,
-                           args.delay)
+                           args.delay, args.cpu_breakdown)
             rows.append(row)
             print(json.dumps(row), flush=True)
     base = rows[0]["episodes_per_minute"]

@@ -33,6 +33,16 @@ def children(pid):
         return []
 
 
+def descendants(pid):
+    """Every process below ``pid`` (the fork server, the workers it forked, their browsers)."""
+    found, todo = [], [pid]
+    while todo:
+        kids = children(todo.pop())
+        found.extend(kids)
+        todo.extend(kids)
+    return found
+
+
 def alive(pid):
     try:
         return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
@@ -76,7 +86,7 @@ def test_resume_after_sigkill(tmp_path):
             wait_for(lambda: len(lines(out / "results.jsonl")) >= 2 or proc.poll() is not None, 180,
                      "two finished episodes")
             assert proc.poll() is None, "the suite finished before it could be killed"
-            workers = children(proc.pid)
+            workers = descendants(proc.pid)
             assert len(workers) >= 2
             proc.send_signal(signal.SIGKILL)
             proc.wait(timeout=10)
@@ -84,7 +94,8 @@ def test_resume_after_sigkill(tmp_path):
             if proc.poll() is None:
                 proc.kill()
             proc.stderr.close()
-        # The workers die with it: nothing keeps writing into the episode folders.
+        # The workers (and their browsers) die with it: nothing keeps writing into the episode
+        # folders.
         wait_for(lambda: not any(alive(w) for w in workers), 30, "the workers to exit")
         before = {(r["task"], r["repeat"]): r for r in lines(out / "results.jsonl")}
         assert 2 <= len(before) < 6

@@ -16,9 +16,14 @@ a new pool. Before it is stopped, the wedged worker is asked (SIGUSR1, via
 folder as ``stacks.txt``: a hang is then a bug report, not a mystery. At the
 end, workers get a while to close their browsers, then are stopped.
 
-Workers die with the driver (``PR_SET_PDEATHSIG`` on Linux): after a SIGKILL
-of ``guiagent eval`` no orphan keeps writing into an episode folder that
-``--resume`` is about to run again.
+Worker processes come from a fork server that imported guiagent's episode code once
+(importing it costs about 1.7 CPU-seconds, per worker when each is spawned afresh): a
+fresh interpreter without threads or browsers, so forking it is safe; where there is no
+fork server (Windows), workers are spawned. Workers die with the driver (a thread waits
+on a pidfd of the driver process, as a forked worker's parent is the fork server, which
+lives as long as its children do; ``PR_SET_PDEATHSIG`` for spawned ones): after a SIGKILL
+of ``guiagent eval`` no orphan keeps writing into an episode folder that ``--resume`` is
+about to run again.
 """
 
 from __future__ import annotations
@@ -27,9 +32,11 @@ import atexit
 import faulthandler
 import multiprocessing
 import os
+import select
 import signal
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -90,12 +97,13 @@ class LocalBackend:
     def _pool_round(self, specs: list[EpisodeSpec], on_result: ResultCallback) -> list[EpisodeSpec]:
         """Run specs in one pool; if some overrun their deadline, stop the pool and return the
         unfinished ones (a worker cannot be killed alone without breaking the pool)."""
-        context = multiprocessing.get_context("spawn")
+        context = worker_context()
         started_queue = context.Queue()
         stacks_dir = tempfile.TemporaryDirectory(prefix="guiagent-stacks-")
         pool = ProcessPoolExecutor(max_workers=min(self.workers, len(specs)), mp_context=context,
                                    initializer=_init_worker,
-                                   initargs=(self.settings, started_queue, stacks_dir.name))
+                                   initargs=(self.settings, started_queue, stacks_dir.name,
+                                             os.getpid()))
         started: dict[str, float] = {}  # episode name -> when its worker began it
         worker_of: dict[str, int] = {}  # episode name -> the pid of the worker running it
         try:
@@ -126,6 +134,23 @@ class LocalBackend:
             stacks_dir.cleanup()
         _stop_pool(pool, patience=30.0)
         return []
+
+
+#: What the fork server imports before forking workers (what an episode needs).
+PRELOAD_MODULES = ["guiagent.eval.episode", "guiagent.agent", "guiagent.eval.checks",
+                   "guiagent.drivers.playwright", "guiagent.model", "guiagent.replay",
+                   "guiagent.protocols.registry", "guiagent.cli.safety_options",
+                   "guiagent.sandboxes.web"]
+
+
+def worker_context() -> Any:
+    """The multiprocessing context for worker processes: a preloaded fork server where there is one."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    # __main__ first, as the default: a script's own functions must reach the workers.
+    context.set_forkserver_preload(["__main__", *PRELOAD_MODULES])
+    return context
 
 
 def _collect_stacks(pid: int, stacks_dir: Path, spec: EpisodeSpec) -> Path | None:
@@ -196,13 +221,16 @@ _STARTED: Any = None
 _STACKS_FILE: Any = None
 
 
-def _init_worker(settings: EvalSettings, started: Any = None, stacks_dir: str | None = None) -> None:
+def _init_worker(settings: EvalSettings, started: Any = None, stacks_dir: str | None = None,
+                 driver_pid: int | None = None) -> None:
     """Worker process start: die with the driver, leave Ctrl-C to it, write stacks on SIGUSR1,
     keep one browser."""
     global _WORKER, _STARTED, _STACKS_FILE
     _STARTED = started
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     die_with_parent()
+    if driver_pid is not None and driver_pid != os.getppid():  # forked by the fork server
+        die_with_process(driver_pid)
     if stacks_dir is not None:
         _STACKS_FILE = open(Path(stacks_dir) / f"{os.getpid()}.txt", "w")  # noqa: SIM115 - open for life
         faulthandler.register(signal.SIGUSR1, file=_STACKS_FILE, all_threads=True)
@@ -231,3 +259,35 @@ def die_with_parent() -> None:
         return
     if os.getppid() == 1:  # the parent is already gone
         os._exit(1)
+
+
+def die_with_process(pid: int) -> None:
+    """SIGKILL this process as soon as process ``pid`` ends (a daemon thread waits for it).
+
+    On Linux the thread blocks on a pidfd (no polling); elsewhere it checks every second.
+    """
+    def kill_self() -> None:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    try:
+        pidfd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        kill_self()
+        return
+    except (AttributeError, OSError):  # no pidfd here: poll
+        def poll() -> None:
+            while True:
+                time.sleep(1.0)
+                try:
+                    os.kill(pid, 0)
+                except ProcessLookupError:
+                    kill_self()
+                except PermissionError:
+                    pass
+        threading.Thread(target=poll, name="guiagent-driver-watch", daemon=True).start()
+        return
+
+    def wait() -> None:
+        select.select([pidfd], [], [])
+        kill_self()
+    threading.Thread(target=wait, name="guiagent-driver-watch", daemon=True).start()
