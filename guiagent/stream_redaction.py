@@ -9,12 +9,16 @@ a later piece), never cuts inside a form it already sees, and passes on only
 redacted text. The held tail is passed on when the request ends
 (:meth:`RedactedDeltas.flush`), or when the other kind of text begins.
 
-A URL's ``user:password@`` is unbounded in length; it is dropped only when the
-URL arrives in the text passed on in one go.
+A URL's ``user:password@`` is unbounded in length, so the tail that could still
+become one (a word that may be a scheme, ``scheme:``, ``scheme://`` and the
+characters a userinfo may hold, up to the end of the text so far) is held back
+too until a character that ends it arrives: ``https://us`` + ``er:pw@host``
+shows as ``https://host``. Held text costs the view a word of latency at most.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 
@@ -22,6 +26,10 @@ from .redaction import Redactor
 from .runlog import StepRecord
 
 StepDeltaSink = Callable[[StepRecord, str, str], None]
+
+# What may still grow into "scheme://user:password@": a trailing word, with its ":", "//" and
+# userinfo characters (the class redaction.strip_userinfo drops).
+_OPEN_URL = re.compile(r"(?i)\b[a-z][a-z0-9+.-]*(?::(?:/(?:/[^\s/?#@\"'<>\\]*)?)?)?\Z")
 
 
 class RedactedDeltas:
@@ -36,9 +44,6 @@ class RedactedDeltas:
 
     def __call__(self, step: StepRecord, kind: str, text: str) -> None:
         """Take one streamed piece; pass on what can no longer be part of a secret."""
-        if not self.redactor:
-            self.sink(step, kind, self.redactor.text(text))
-            return
         with self._lock:
             out = []
             if self._open is not None and (self._open[0] is not step or self._open[1] != kind):
@@ -50,6 +55,9 @@ class RedactedDeltas:
                 if start < cut < end:  # never cut inside a secret's form
                     cut = start
                     break
+            opened = _OPEN_URL.search(self._pending, 0, max(cut, 0))
+            if opened is not None:  # the text passed on must not end inside a URL's userinfo
+                cut = opened.start()
             if cut > 0:
                 out.append((step, kind, self._take(cut)))
         self._send(out)

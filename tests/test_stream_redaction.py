@@ -81,3 +81,19 @@ def test_the_guards_question_never_quotes_a_secret(tmp_path):
         Agent(driver, client, hooks=[guard],
               config=AgentConfig(run_dir=tmp_path / "run", max_steps=3)).run("Delete it.")
     assert len(asked) == 1 and "Delete {{secret:PW}}" in asked[0] and "battery" not in asked[0]
+
+
+def test_url_credentials_cut_anywhere_never_show():
+    text = "Open https://admin:hunter2@intranet.example/x, then ftp://u:p@h and a plain word."
+    expected = "Open https://intranet.example/x, then ftp://h and a plain word."
+    for redactor in (Secrets({"PW": SECRET}).redactor(), Secrets({}).redactor()):
+        for cut in range(1, len(text)):
+            out: list[str] = []
+            deltas = RedactedDeltas(lambda step, kind, piece, out=out: out.append(piece), redactor)
+            step = StepRecord(index=1, started_at=0.0)
+            deltas(step, "thinking", text[:cut])
+            shown_before_the_rest = "".join(out)
+            deltas(step, "thinking", text[cut:])
+            deltas.flush()
+            assert "".join(out) == expected, cut
+            assert "admin" not in shown_before_the_rest and "hunter" not in shown_before_the_rest
