@@ -130,6 +130,15 @@ class RunTotals(BaseModel):
     model_requests: int = 0
 
 
+@functools.cache
+def this_boot_id() -> str | None:
+    """This boot of this machine (Linux); a pid means something only within one boot."""
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip() or None
+    except OSError:
+        return None
+
+
 class RunRecord(BaseModel):
     """The contents of run.json."""
 
@@ -150,7 +159,26 @@ class RunRecord(BaseModel):
     totals: RunTotals = RunTotals()
     #: The model's price per million tokens when one was given (cost figures use it).
     price: Price | None = None
+    #: The process that wrote the log, and the boot of the machine it ran on: a run still
+    #: ``running`` whose process is gone was killed (see :func:`shown_outcome`).
+    pid: int | None = Field(default_factory=os.getpid)
+    boot_id: str | None = Field(default_factory=this_boot_id)
     extra: dict[str, Any] = {}
+
+
+def shown_outcome(record: RunRecord) -> Outcome:
+    """The outcome to show: ``interrupted`` for a run left ``running`` by a process that is
+    gone (SIGKILL, a crash, a server that stopped mid-run) on this machine since its boot."""
+    if record.outcome != "running" or not record.pid or record.pid <= 0 or record.boot_id is None \
+            or record.boot_id != this_boot_id():
+        return record.outcome
+    try:
+        os.kill(record.pid, 0)
+    except ProcessLookupError:
+        return "interrupted"
+    except OSError:  # alive, someone else's
+        pass
+    return record.outcome
 
 
 _M = TypeVar("_M", bound=BaseModel)

@@ -6,6 +6,8 @@ import signal
 import subprocess
 import sys
 
+from guiagent.replay import list_runs
+from guiagent.replay.report import render_report
 from guiagent.runlog import RunLog, RunRecord, StepRecord, read_run
 from guiagent.secrets import Redactor
 
@@ -38,6 +40,22 @@ def test_sigkill_leaves_every_finished_step(tmp_path):
     assert record.task == "crash me" and record.outcome == "running"
     indexes = [s.index for s in steps]
     assert indexes[:finished] == list(range(1, finished + 1))
+    # Listings and the report do not call a killed run "running" for ever.
+    (listed,) = list_runs(tmp_path).runs
+    assert listed.outcome == "interrupted"
+    assert 'id="outcome">interrupted<' in render_report(run_dir)
+
+
+def test_a_run_whose_process_lives_or_ran_elsewhere_stays_running(tmp_path):
+    records = {"mine": RunRecord(task="still going"),  # this process: alive
+               "other": RunRecord(task="another machine's", pid=1 << 22, boot_id="0-another-boot"),
+               "hostile": RunRecord(task="pid -1", pid=-1)}
+    for name, record in records.items():
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "run.json").write_text(record.model_dump_json())
+        (tmp_path / name / "steps.jsonl").write_text("")
+    assert {r.task: r.outcome for r in list_runs(tmp_path).runs} == {
+        "still going": "running", "another machine's": "running", "pid -1": "running"}
 
 
 def test_finish_leaves_run_json_with_the_totals_of_every_step(tmp_path):

@@ -23,7 +23,7 @@ from PIL import Image
 
 from ..files import write_atomic
 from ..imaging import MIME
-from ..runlog import PHASES, RunRecord, StepRecord, read_run
+from ..runlog import PHASES, RunRecord, StepRecord, read_run, shown_outcome
 from ..tokens import usd
 from .cost_chart import cost_view
 from .marks import Mark, pointer_after, step_marks
@@ -120,6 +120,7 @@ def render_report(run_dir: str | Path) -> str:
     """The HTML of a run's report (reads the log with :func:`guiagent.runlog.read_run`)."""
     run_dir = Path(run_dir)
     record, steps = read_run(run_dir)
+    record.outcome = shown_outcome(record)
     return render(record, step_views(run_dir, steps, record.extra.get("replay")), run_dir.name)
 
 

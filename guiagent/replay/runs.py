@@ -7,7 +7,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from ..errors import LogFormatError
-from ..runlog import RunRecord, read_run
+from ..runlog import RunRecord, read_run, shown_outcome
 
 
 class RunSummary(BaseModel):
@@ -34,7 +34,7 @@ class RunListing(BaseModel):
 
 def summarize(path: Path, record: RunRecord, steps: int) -> RunSummary:
     """The summary of one read run."""
-    return RunSummary(path=path, kind=record.kind, task=record.task, outcome=record.outcome,
+    return RunSummary(path=path, kind=record.kind, task=record.task, outcome=shown_outcome(record),
                       steps=steps, seconds=record.totals.seconds, started_at=record.started_at,
                       tokens=record.totals.usage.total_tokens, cost_usd=record.totals.cost_usd)
 
