@@ -37,6 +37,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
+import multiprocessing.forkserver
 import os
 import statistics
 import tempfile
@@ -139,6 +141,11 @@ def run_once(workers: int, episodes: int, settings: EvalSettings, backend_name: 
         sampler.stop.set()
         sampler.join()
         kinds = by_kind.stop()
+        # The next row starts its own fork server, as a fresh `guiagent eval` does (its start,
+        # a Python importing guiagent, then belongs to every row with worker processes).
+        stop_fork_server = getattr(getattr(multiprocessing, "forkserver", None), "_forkserver", None)
+        if stop_fork_server is not None:
+            stop_fork_server._stop()
         # minus the memory sampler's own reading of /proc
         cpu = sum(kinds.values()) - sampler.cpu_seconds
     per_step = [(r.seconds - (r.steps * delay)) / r.steps for r in results if r.steps]
