@@ -69,7 +69,7 @@ class PlaywrightDriver(PageEventsMixin, BaseDriver):
                  headless: bool = True, device_scale_factor: float = 1.0,
                  screenshot_scale: str = "css", image_format: str = "jpeg", jpeg_quality: int = 85,
                  executable_path: str | None = None, settle_ms: int = 0,
-                 cdp_capture: bool = False,
+                 cdp_capture: bool = True,
                  wait_seconds: float = 5.0, upload_files: Sequence[str | Path] | None = None,
                  http_credentials: dict[str, str] | None = None,
                  allow_domains: list[str] | None = None, browser: Any = None) -> None:
@@ -93,9 +93,8 @@ class PlaywrightDriver(PageEventsMixin, BaseDriver):
         self.executable_path = executable_path
         self.settle_ms = settle_ms
         #: Capture through CDP's Page.captureScreenshot (:mod:`.capture`, faster) instead of
-        #: Playwright's screenshot. Off by default: in a full CI run it sometimes gave a frame
-        #: from before the page had painted what an action started (a form's next page), which
-        #: Playwright's screenshot, waiting for a fresh frame, does not.
+        #: Playwright's screenshot, which remains the fallback when CDP fails or times out.
+        #: Its frames show what the settled action did (tests/test_capture_fresh.py).
         self.cdp_capture = cdp_capture
         self.wait_seconds = wait_seconds
         self.uploads = declared_uploads(list(upload_files or []))
