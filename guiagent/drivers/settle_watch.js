@@ -114,12 +114,14 @@
   if (window.navigation) {
     navigation.addEventListener('navigate', (e) => {
       if (e.downloadRequest !== null && e.downloadRequest !== undefined) expected.add('download');
-      else if (!e.destination.sameDocument) navigating = true;
+      else if (!e.destination.sameDocument && mark >= 0) navigating = true;
     });
     navigation.addEventListener('navigatesuccess', () => { navigating = false; });
     navigation.addEventListener('navigateerror', () => { navigating = false; });
   }
-  window.addEventListener('beforeunload', () => { navigating = true; }, true);
+  // Only while an action is being settled: a navigation that begins after its settle answered
+  // (the late start of one already reported, which then got a 204) is none of the next action's.
+  window.addEventListener('beforeunload', () => { if (mark >= 0) navigating = true; }, true);
   // Navigations the action asked for before Chromium starts them. A form's submission is
   // "planned": its request leaves a task after the submit event (and the Navigation API's
   // navigate event fires only then), so the driver's next question may come first. The submit
