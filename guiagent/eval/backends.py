@@ -136,11 +136,15 @@ class LocalBackend:
         return []
 
 
-#: What the fork server imports before forking workers (what an episode needs).
+#: What the fork server imports before forking workers: what an episode needs, including what
+#: guiagent imports only on first use (Playwright's sync API, the model client's HTTP stack:
+#: about 0.25 CPU-s that each worker would otherwise spend in its first episode). A name
+#: that does not import (another openai version's HTTP package) is skipped.
 PRELOAD_MODULES = ["guiagent.eval.episode", "guiagent.agent", "guiagent.eval.checks",
                    "guiagent.drivers.playwright", "guiagent.model", "guiagent.replay",
                    "guiagent.protocols.registry", "guiagent.cli.safety_options",
-                   "guiagent.sandboxes.web"]
+                   "guiagent.sandboxes.web", "playwright.sync_api", "openai.resources",
+                   "httpcore2", "PIL.JpegImagePlugin", "PIL.PngImagePlugin"]
 
 
 def worker_context() -> Any:
