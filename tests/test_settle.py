@@ -5,7 +5,7 @@ import time
 import pytest
 from flask import Flask
 
-from guiagent.actions import LeftClick, Point, Scroll
+from guiagent.actions import Key, LeftClick, Point, Scroll, Type
 from guiagent.drivers.playwright import PlaywrightDriver
 from guiagent.serving import ThreadedWsgiServer
 
@@ -34,6 +34,8 @@ requestAnimationFrame(loop);</script>""",
     "/form": """<form method=post action=/posted>""" + BUTTON.replace("<button", "<button type=submit")
              + "</form>",
     "/long": "<body style='height:5000px'><p>top</p></body>",
+    "/field": "<body style='height:5000px'><input id=f style='position:fixed;left:0;top:0;width:400px;"
+              "height:200px'></body>",
 }
 
 
@@ -118,3 +120,26 @@ def test_capture_comes_from_chromium_with_the_title(site):
         data, title = captured
         assert decode_image(data).size == (800, 600) and data[:2] == b"\xff\xd8"
         assert title == driver.page.title()
+
+
+def test_keys_that_scroll_the_page_are_waited_for(site):
+    with PlaywrightDriver(site + "/long") as driver:
+        frame = driver.observe().frame
+        driver.act(Key(keys="space"), frame)
+        assert driver.page.evaluate("scrollY") > 0
+        before = driver.page.evaluate("scrollY")
+        driver.act(Key(keys="down"), frame)
+        assert driver.page.evaluate("scrollY") > before
+
+
+def test_spaces_and_arrows_typed_in_a_field_do_not_wait_for_a_scroll(site):
+    with PlaywrightDriver(site + "/field") as driver:
+        click(driver)
+        frame = driver.observe().frame
+        driver.act(Type(content="Ada Lovelace of London"), frame)
+        # answered at the first look: no frames waited for a scroll that a field never does
+        assert driver.last_settle["frames"] == 1, driver.last_settle
+        driver.act(Key(keys="left"), frame)
+        assert driver.last_settle["frames"] == 1, driver.last_settle
+        assert driver.page.input_value("#f") == "Ada Lovelace of London"
+        assert driver.page.evaluate("scrollY") == 0

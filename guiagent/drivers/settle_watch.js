@@ -83,6 +83,15 @@
   let scrolledAt = -1;
   const SCROLL_KEYS = new Set(['PageDown', 'PageUp', 'ArrowDown', 'ArrowUp', 'ArrowLeft',
                                'ArrowRight', 'Home', 'End', ' ']);
+  // Space, the arrows, Home and End scroll only from outside a form control or an editor (in a
+  // field they type or move the caret: no frames to wait for); Page Up/Down scroll a textarea too.
+  const scrollsPage = (e) => {
+    if (!SCROLL_KEYS.has(e.key)) return false;
+    if (e.key === 'PageDown' || e.key === 'PageUp') return true;
+    const t = e.target;
+    return !(t instanceof Element && (t.isContentEditable ||
+                                      t.closest('input, textarea, select, button')));
+  };
   for (const type of ['pointerdown', 'mousedown', 'mousemove', 'keydown', 'wheel', 'input']) {
     window.addEventListener(type, (e) => {
       if (!e.isTrusted) return;
@@ -92,7 +101,7 @@
         markFrame = document.timeline ? document.timeline.currentTime : mark;
       }
       if (type === 'wheel') wheelSeen = true;
-      if (type === 'wheel' || (type === 'keydown' && SCROLL_KEYS.has(e.key))) scrollAsked = true;
+      if (type === 'wheel' || (type === 'keydown' && scrollsPage(e))) scrollAsked = true;
     }, true);
   }
   window.addEventListener('scroll', () => { if (mark >= 0) scrolledAt = now(); }, true);
@@ -216,7 +225,7 @@
       window.__guiagentOpened = 0;
       const expect = [...expected];
       expected.clear();
-      resolve({why, navigating, opened, expect, waited: now() - start});
+      resolve({why, navigating, opened, expect, frames, waited: now() - start});
       navigating = false;  // one that never commits (a 204 answer, a cancelled unload) is over
     };
     const check = () => {
