@@ -66,7 +66,9 @@ def make_backend(name: str, settings: Any, workers: int, ray_address: str | None
     if name == "local":
         from ..eval.backends import LocalBackend
 
-        return LocalBackend(settings, workers=workers)
+        backend = LocalBackend(settings, workers=workers)
+        backend.start_early()  # the workers' fork server imports while the model server is checked
+        return backend
     if name == "ray":
         try:
             from ..eval.ray_backend import RayBackend  # type: ignore[import-not-found,unused-ignore]

@@ -66,6 +66,15 @@ class LocalBackend:
         #: Beyond the time limits, how long a worker may take before it is presumed wedged.
         self.grace_seconds = grace_seconds
 
+    def start_early(self) -> None:
+        """Start the fork server now (with several workers), so that its import of guiagent
+        overlaps whatever the caller does before :meth:`run` (checking the model server,
+        reading results to resume). Optional: ``run`` starts it when needed."""
+        if self.workers > 1 and worker_context().get_start_method() == "forkserver":
+            from multiprocessing import forkserver
+
+            forkserver.ensure_running()
+
     def run(self, specs: list[EpisodeSpec], on_result: ResultCallback) -> None:
         """Run the episodes; Ctrl-C stops the workers (finished episodes are already reported)."""
         if not specs:
