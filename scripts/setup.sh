@@ -7,11 +7,15 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
   chromium                                   # the browser Playwright drives
-  chromium-headless-shell                    # headless runs: the same engine, a third less CPU
   xvfb xdotool x11-utils openbox xclip xsel  # the virtual X11 desktop and its input
   x11-xserver-utils x11-apps xterm fonts-dejavu-core  # xrandr (multi-monitor tests), xwd (benchmark baseline)
   tesseract-ocr tesseract-ocr-eng            # OCR grounding
   libreoffice-calc libreoffice-writer        # office workflows
+)
+
+# Installed when the distribution has them (Debian does; Ubuntu's Chromium is a snap).
+OPTIONAL_APT_PACKAGES=(
+  chromium-headless-shell                    # headless runs: the same engine, far less CPU
 )
 
 if [ "${GUIAGENT_SETUP_APT:-1}" = "1" ] && command -v apt-get >/dev/null; then
@@ -27,6 +31,9 @@ if [ "${GUIAGENT_SETUP_APT:-1}" = "1" ] && command -v apt-get >/dev/null; then
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
       "${APT_PACKAGES[@]}" >/dev/null
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+      "${OPTIONAL_APT_PACKAGES[@]}" >/dev/null 2>&1 \
+      || echo "note: not installed (not in this distribution): ${OPTIONAL_APT_PACKAGES[*]}" >&2
   fi
 fi
 
