@@ -45,6 +45,13 @@ PAGES = {
     "/script": f"<!doctype html><title>Form</title><form method=post action=/posted></form>"
                f"<div id=go style='{BIG}' onclick='document.forms[0].submit()'>Go</div>",
     "/link": f"<!doctype html><title>Links</title><a href=/posted-get style='{BIG};display:block'>Go</a>",
+    # an SVG link the page handles itself: its work is waited for like any other
+    "/svg-fetch": "<!doctype html><title>Form</title><p id=out>waiting</p><svg width=400 height=200 "
+                  "style='position:fixed;left:0;top:0'><a href=/posted-get id=a><rect width=400 height=200 "
+                  "/></a></svg><script>a.addEventListener('click', e => { e.preventDefault(); "
+                  "fetch('/slow').then(r => r.text()).then(t => { out.textContent = t; }); });</script>",
+    "/svg-link": "<!doctype html><title>Links</title><svg width=400 height=200 style='position:fixed;"
+                 "left:0;top:0'><a href=/posted-get><rect width=400 height=200 fill=red /></a></svg>",
 }
 
 
@@ -111,10 +118,11 @@ def test_enter_in_a_field_always_shows_the_posted_page(site, driver):
         shows_the_next_page(driver)
 
 
-def test_form_submit_from_a_click_handler_and_a_link_show_the_next_page(site, driver):
-    for path in ("/script", "/link") * 5:
+def test_form_submit_from_a_click_handler_and_links_show_the_next_page(site, driver):
+    for path in ("/script", "/link", "/svg-link") * 4:
         driver.page.goto(site + path)
         click(driver)
+        assert driver.last_settle["why"] in ("navigating", "gone"), (path, driver.last_settle)
         shows_the_next_page(driver)
 
 
@@ -124,6 +132,14 @@ def test_a_submit_handler_that_fetches_instead_is_waited_for_and_not_taken_for_a
     assert driver.page.inner_text("#out") == "loaded"
     assert driver.last_settle["navigating"] is False, driver.last_settle
     assert driver.observe().title == "Form"
+
+
+def test_a_link_its_page_handles_is_waited_for_and_not_taken_for_a_navigation(site, driver):
+    driver.page.goto(site + "/svg-fetch")
+    click(driver)
+    assert driver.last_settle["why"] == "settled" and not driver.last_settle["navigating"], \
+        driver.last_settle
+    assert driver.page.inner_text("#out") == "loaded"
 
 
 def test_a_dialog_form_is_no_navigation(site, driver):

@@ -143,7 +143,7 @@
   }, true);
   window.addEventListener('click', (e) => {
     if (!ours() || !(e.target instanceof Element)) return;
-    const link = e.target.closest('a[href], area[href]');
+    const link = e.target.closest('a[href], area[href], a[*|href]');
     if (link) asked.push([e, link, null]);
   }, true);
   const formSubmit = HTMLFormElement.prototype.submit;
@@ -165,8 +165,9 @@
       target = has('formtarget') ? submitter.formTarget : el.target;
     } else {
       if (el.hasAttribute('download')) return null;  // a download: expected via navigate
-      url = el.href;
-      target = el.target;
+      // attributes, not properties: an SVG link's are SVGAnimatedStrings
+      url = el.getAttribute('href') || el.getAttribute('xlink:href') || '';
+      target = el.getAttribute('target') || '';
     }
     if (!target) {
       const base = document.querySelector('base[target]');
@@ -191,7 +192,8 @@
   const askedToNavigate = () => {
     let here = false;
     for (const entry of asked.splice(0)) {
-      const where = destination(entry);
+      let where = null;
+      try { where = destination(entry); } catch (err) { /* a page's odd element: no guess */ }
       if (where === 'here') here = true;
       else if (where === 'tab' && entry[0] && entry[0].type === 'submit') {
         window.__guiagentOpened = (window.__guiagentOpened || 0) + 1;  // links: popup_watch.js
