@@ -119,7 +119,7 @@ def main() -> None:
 
         results = side_by_side(args.viewports.split(","), args.episodes, args.browser_use_python,
                                [c for c in args.contenders.split(",") if c])
-        print_table(results, "{:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+        print_table(results, "{:.2f} {:.2f} {:.2f}".format(*os.getloadavg()), args.episodes)
         if args.json:
             Path(args.json).write_text(json.dumps(results, indent=1))
         return

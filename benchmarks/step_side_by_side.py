@@ -180,20 +180,38 @@ def side_by_side(viewports: list[str], episodes: int, browser_use_python: str | 
     return results
 
 
-def print_table(results: dict, load: str) -> None:
+def steadiness(gaps: list[float], episodes: int) -> float | None:
+    """p95 of each gap over the median of the same step in the other episodes.
+
+    p95/p50 over all gaps mixes steps that do different work (a form's send waits for
+    the server's page, a click on a field does not): with 3 sends in 27 gaps, p95 is a
+    send for every contender. This ratio is 1.0 for a loop that takes the same time for
+    the same step every time, and grows with stalls of its own (fsync, GC, a missed frame).
+    """
+    if episodes < 2 or len(gaps) % episodes:
+        return None
+    steps = len(gaps) // episodes
+    medians = [statistics.median(gaps[i::steps]) for i in range(steps)]
+    return pct([gap / medians[i % steps] for i, gap in enumerate(gaps)], 0.95)
+
+
+def print_table(results: dict, load: str, episodes: int = 0) -> None:
     print(f"framework time per step (gap: model answer -> next request), ms; load {load}")
+    print("same-step p95: p95 of each gap / the median of that step over the episodes")
     for viewport, cell in results.items():
         print(f"\n{viewport}")
         print(f"{'contender':<13}{'gaps':>6}{'p50':>9}{'p95':>9}{'p95/p50':>9}"
-              f"{'vs bare-jpeg':>14}{'vs bare-png':>13}")
+              f"{'vs bare-jpeg':>14}{'vs bare-png':>13}{'same-step p95':>15}")
         base_j = statistics.median(cell["bare-jpeg"]) if "bare-jpeg" in cell else None
         base_p = statistics.median(cell["bare-png"]) if "bare-png" in cell else None
         for name, gaps in cell.items():
             p50, p95 = statistics.median(gaps), pct(gaps, 0.95)
             vs_j = f"{p50 / base_j:>14.2f}" if base_j else f"{'-':>14}"
             vs_p = f"{p50 / base_p:>13.2f}" if base_p else f"{'-':>13}"
+            steady = steadiness(gaps, episodes)
+            steady_cell = f"{steady:>15.2f}" if steady is not None else f"{'-':>15}"
             print(f"{name:<13}{len(gaps):>6}{p50 * 1000:>9.1f}{p95 * 1000:>9.1f}{p95 / p50:>9.2f}"
-                  f"{vs_j}{vs_p}")
+                  f"{vs_j}{vs_p}{steady_cell}")
         if "browser-use" in cell and "guiagent" in cell:
             ratio = statistics.median(cell["browser-use"]) / statistics.median(cell["guiagent"])
             print(f"browser-use / guiagent p50: {ratio:.1f}x")
