@@ -29,7 +29,7 @@ If nothing in guiagent serialises episodes, N workers should give close to N
 times the episodes per minute of one while the CPU is not saturated (target:
 8 workers >= 6x one worker on a 2-core machine).
 
-Usage: python benchmarks/parallel_episodes.py [--workers 1,2,4,8] [--episodes-per-worker 3]
+Usage: python benchmarks/parallel_episodes.py [--workers 1,2,4,8] [--episodes-per-worker 6]
        [--delay 1.5] [--backend local|ray] [--json out.json] [--cpu-breakdown]
 """
 
@@ -175,7 +175,8 @@ def run_once(workers: int, episodes: int, settings: EvalSettings, backend_name: 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--workers", default="1,2,4,8")
-    parser.add_argument("--episodes-per-worker", type=int, default=3)
+    # Six: a real suite amortises the workers' start-up at least that well (docs/eval-scale.md).
+    parser.add_argument("--episodes-per-worker", type=int, default=6)
     parser.add_argument("--delay", type=float, default=1.5)
     parser.add_argument("--backend", choices=("local", "ray"), default="local")
     parser.add_argument("--json", type=Path)
