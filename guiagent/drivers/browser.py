@@ -57,9 +57,16 @@ def find_chromium(playwright: Any, explicit: str | None = None, *,
 
 def launch_chromium(playwright: Any, *, headless: bool = True, executable_path: str | None = None,
                     extra_args: list[str] | None = None) -> Any:
-    """Launch Chromium with guiagent's flags."""
+    """Launch Chromium with guiagent's flags.
+
+    Behind the network filter's proxy, full Chromium even when headless: closing a headless
+    shell's page whose navigation the proxy refused (a meta refresh to another host) can
+    hang for minutes, where full Chromium closes it at once.
+    """
+    proxied = any(arg.startswith("--proxy-server") for arg in extra_args or [])
     return playwright.chromium.launch(
-        headless=headless, executable_path=find_chromium(playwright, executable_path, headless=headless),
+        headless=headless, executable_path=find_chromium(
+            playwright, executable_path, headless=headless and not proxied),
         args=[*LAUNCH_ARGS, *(extra_args or [])],
         # Ctrl-C ends a run after the current action (guiagent.interrupts); Playwright's
         # default would kill the browser under that action first.
