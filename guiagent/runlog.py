@@ -176,7 +176,7 @@ def shown_outcome(record: RunRecord) -> Outcome:
         os.kill(record.pid, 0)
     except ProcessLookupError:
         return "interrupted"
-    except OSError:  # alive, someone else's
+    except (OSError, OverflowError):  # alive and someone else's, or no pid at all (a hostile file)
         pass
     return record.outcome
 

@@ -49,13 +49,15 @@ def test_sigkill_leaves_every_finished_step(tmp_path):
 def test_a_run_whose_process_lives_or_ran_elsewhere_stays_running(tmp_path):
     records = {"mine": RunRecord(task="still going"),  # this process: alive
                "other": RunRecord(task="another machine's", pid=1 << 22, boot_id="0-another-boot"),
-               "hostile": RunRecord(task="pid -1", pid=-1)}
+               "hostile": RunRecord(task="pid -1", pid=-1),
+               "huge": RunRecord(task="pid 2**70", pid=1 << 70)}
     for name, record in records.items():
         (tmp_path / name).mkdir()
         (tmp_path / name / "run.json").write_text(record.model_dump_json())
         (tmp_path / name / "steps.jsonl").write_text("")
     assert {r.task: r.outcome for r in list_runs(tmp_path).runs} == {
-        "still going": "running", "another machine's": "running", "pid -1": "running"}
+        "still going": "running", "another machine's": "running", "pid -1": "running",
+        "pid 2**70": "running"}
 
 
 def test_finish_leaves_run_json_with_the_totals_of_every_step(tmp_path):
