@@ -85,7 +85,8 @@ async function showHome() {
 // ---- live view ----
 
 const live = { id: null, version: null, screenIndex: null, screenAfter: null, marks: null, totals: new Map(),
-               taken: false, confirmId: null, confirmTimer: null, typed: "", typeTimer: null };
+               taken: false, confirmId: null, confirmTimer: null, typed: "", typeTimer: null,
+               sizes: new Map(), shown: null };
 const SVG = "http://www.w3.org/2000/svg";
 
 function api(command) {
@@ -120,6 +121,7 @@ function showScreen(event) {
   live.screenIndex = event.index;
   live.screenAfter = event.after;
   live.width = event.width;
+  live.sizes.set(event.version, { version: event.version, width: event.width, height: event.height });
   $("marks").setAttribute("viewBox", `0 0 ${event.width} ${event.height}`);
   $("shot").setAttribute("src", api(`screen/${event.version}`));
   $("shot").dataset.version = String(event.version);
@@ -254,18 +256,28 @@ function onScreenKey(event) {
   act({ kind: "key", keys: [...mods, name].join("+") });
 }
 
+// The screenshot on display, once it has loaded: a click is placed on what the person saw.
+// (While a newer one loads, Chromium reports naturalWidth 0: a click measured by it went to 0,0.)
+function onShotLoad() {
+  const shown = live.sizes.get(Number($("shot").dataset.version));
+  if (!shown) return;
+  live.shown = shown;
+  for (const version of live.sizes.keys()) if (version < shown.version) live.sizes.delete(version);
+}
+
 function onScreenClick(event) {
-  if (!live.taken || live.version === null) return;
-  const img = $("shot");
-  const box = img.getBoundingClientRect();
-  const x = (event.clientX - box.left) / box.width * img.naturalWidth;
-  const y = (event.clientY - box.top) / box.height * img.naturalHeight;
+  const shown = live.shown;
+  if (!live.taken || shown === null) return;
+  const box = $("shot").getBoundingClientRect();
+  if (!box.width || !box.height) return;
+  const x = (event.clientX - box.left) / box.width * shown.width;
+  const y = (event.clientY - box.top) / box.height * shown.height;
   const kind = $("click-kind").value;
   $("screen").focus();
   if (kind.startsWith("scroll-")) {
-    act({ kind: "scroll", direction: kind.slice(7), x, y, version: live.version });
+    act({ kind: "scroll", direction: kind.slice(7), x, y, version: shown.version });
   } else {
-    act({ kind, x, y, version: live.version });
+    act({ kind, x, y, version: shown.version });
   }
 }
 
@@ -283,6 +295,7 @@ function showLive(runId) {
         .catch((error) => { $("act-error").textContent = error.message; });
     });
   }
+  $("shot").addEventListener("load", onShotLoad);
   $("screen").addEventListener("click", onScreenClick);
   $("screen").addEventListener("keydown", onScreenKey);
   $("type-send").addEventListener("click", () => {
