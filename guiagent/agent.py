@@ -263,6 +263,8 @@ class Agent:
         finally:
             timings["execute"] = time.perf_counter() - t0
         step.executed, step.result = result.points, result.detail or "ok"
+        if result.page_load:
+            timings["page_load"] = timings.get("page_load", 0.0) + result.page_load
         for hook in self.hooks:
             hook.after_action(step, result)
 

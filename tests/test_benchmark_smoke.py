@@ -19,3 +19,4 @@ def test_side_by_side_prints_a_row_per_contender(tmp_path):
     rows = {line.split()[0]: line.split() for line in out.splitlines() if line.strip()}
     assert rows["guiagent"][1] == "9" and rows["bare-jpeg"][1] == "9"  # 10 model calls, 9 gaps
     assert (tmp_path / "gaps.json").exists()
+    assert "guiagent, net of page load: p50" in out

@@ -60,6 +60,10 @@ def test_agent_fills_contact_form(protocol, sandbox, contact_plan, tmp_path):
     assert abs(p.surface.x - p.model.x / 1000 * 1280) < 1
     assert abs(p.surface.x - contact_plan[0].at[0] * 1280) <= 1.5  # where the field is
     assert (result.run_dir / click.screenshot).stat().st_size > 1000
+    # The step that sent the form (and only it) records the page's own load time, within execute.
+    loaded = [s for s in steps if "page_load" in s.timings]
+    assert len(loaded) == 1, [s.timings for s in steps]
+    assert 0 < loaded[0].timings["page_load"] <= loaded[0].timings["execute"]
 
     if protocol == "glm45v":
         # History screenshots at half size at their steps, the current one last, full size.

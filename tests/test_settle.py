@@ -62,14 +62,15 @@ def site():
 
 def click(driver, x=100, y=100):
     frame = driver.observe().frame
-    driver.act(LeftClick(start_box=Point(x=x, y=y)), frame)
+    return driver.act(LeftClick(start_box=Point(x=x, y=y)), frame)
 
 
 def test_waits_for_the_fetch_the_click_started(site):
     with PlaywrightDriver(site + "/fetch") as driver:
-        click(driver)
+        result = click(driver)
         assert driver.page.inner_text("#out") == "loaded"
         assert driver.last_settle["why"] == "settled"
+        assert result.page_load == 0  # waited for, but no new document
 
 
 def test_waits_for_a_timer_and_the_frame_it_asked_for(site):
@@ -95,10 +96,12 @@ def test_a_page_that_never_rests_does_not_hold_the_step(site):
 
 def test_a_posted_form_shows_the_next_page(site):
     with PlaywrightDriver(site + "/form") as driver:
-        click(driver)
+        result = click(driver)
         assert driver.page.url.endswith("/posted")
         assert driver.page.inner_text("#done") == "thanks"
         assert driver.observe().title == "Posted"
+        # the server's 0.4 s is the page's time, told apart from the framework's
+        assert 0.4 <= result.page_load < 5, result.page_load
 
 
 def test_a_scroll_has_happened_when_the_action_returns(site):

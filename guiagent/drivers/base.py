@@ -110,6 +110,10 @@ class ActionResult(BaseModel):
 
     points: list[ResolvedPoint] = []
     detail: str = ""
+    #: Seconds a new document the action started took to load (from its navigation's start to
+    #: ``load``): the site's and the browser's time, not the framework's. Recorded as the
+    #: step's ``page_load`` timing, part of ``execute``.
+    page_load: float = 0.0
 
 
 @runtime_checkable

@@ -51,6 +51,10 @@ _PW_KEYS = {
 CAPTURE_TRIES = 3
 
 
+_PAGE_LOAD_MS = """() => { const n = performance.getEntriesByType('navigation')[0];
+  return n ? (n.loadEventEnd || performance.now()) - n.startTime : null; }"""
+
+
 def playwright_combo(keys: str) -> str:
     """``ctrl+shift+t`` -> ``Control+Shift+T``-style string for ``keyboard.press``."""
     return "+".join(_PW_KEYS.get(k, k) for k in parse_combo(keys))
@@ -284,20 +288,23 @@ class PlaywrightDriver(PageEventsMixin, BaseDriver):
         self._commits_before, self._aborts_before = self._commits, self._aborts
         assert self._signal is not None
         self._signal.rearm()
+        started = time.perf_counter()
         try:
             self._held = run_until_held(page, make, self._signal)
         except Exception as exc:  # noqa: BLE001 - Playwright's Error
             raise DriverError(without_typed_text(
                 action, f"{action.action} failed in the browser: {exc}")) from None
         if self._held is None:
-            self._settle(wheel=isinstance(action, Scroll))
+            result.page_load = self._settle(wheel=isinstance(action, Scroll), since=started)
         if self.show_pending() and self._shown is not None:
             result.detail += f"; the page opened a {self._shown.kind} dialog" if \
                 self._shown.kind != "file" else "; the page opened a file chooser"
         return result
 
-    def _settle(self, *, wheel: bool = False) -> None:
-        """Let what the action started finish before the next capture (:mod:`.settle`).
+    def _settle(self, *, wheel: bool = False, since: float | None = None) -> float:
+        """Let what the action started finish before the next capture (:mod:`.settle`); how long
+        the page took to load a new document the action started (a navigation or a new tab), by
+        its own Navigation Timing, at most the time since ``since`` (the input's start).
 
         The page tells, in one round trip, when the work the action started is
         done (at once when there is none); a new tab it asked for is waited for,
@@ -307,7 +314,8 @@ class PlaywrightDriver(PageEventsMixin, BaseDriver):
         pages that change by means the watcher cannot see (a Web Worker, a
         server push).
         """
-        page = self._page
+        page, page_load = self._page, 0.0
+        since = time.perf_counter() if since is None else since
         try:
             state = self.last_settle = settle_page(page, self._signal, wheel=wheel)
             if self.settle_ms:  # before the navigation checks: a late navigation request lands here
@@ -316,11 +324,18 @@ class PlaywrightDriver(PageEventsMixin, BaseDriver):
             if asked and self._page is self._page_before:
                 # a new tab is coming but its page object has not arrived yet
                 self.context.wait_for_event("page", timeout=5_000)
-            if self._page is not self._page_before:  # a new tab: wait for its first page
-                self._page.wait_for_load_state("load", timeout=10_000)
-            elif (self._navigating or state["navigating"]) and not self._pending:
-                wait_for_new_document(page, committed=self._commits != self._commits_before,
-                                      aborted=self._aborts != self._aborts_before)
+            new_document = True
+            try:
+                if self._page is not self._page_before:  # a new tab: wait for its first page
+                    self._page.wait_for_load_state("load", timeout=10_000)
+                elif (self._navigating or state["navigating"]) and not self._pending:
+                    wait_for_new_document(page, committed=self._commits != self._commits_before,
+                                          aborted=self._aborts != self._aborts_before)
+                else:
+                    new_document = False
+            finally:
+                if new_document:
+                    page_load = self._page_load_seconds()
             expect = tuple(state.get("expect") or ())
             if expect and not self._pending and not self._downloads:
                 wait_for_event(page, expect, EXPECTED_EVENT_TIMEOUT_S)
@@ -328,6 +343,17 @@ class PlaywrightDriver(PageEventsMixin, BaseDriver):
             pass
         finally:
             self._navigating = self._popup_expected = False
+        return min(page_load, time.perf_counter() - since)
+
+    def _page_load_seconds(self) -> float:
+        """How long the current document took from its navigation's start to ``load`` (or to now,
+        still loading), by its own Navigation Timing: the site's and the browser's time. 0 when
+        it cannot tell (the caller bounds it: the page's own script could say anything)."""
+        try:
+            value = self._page.evaluate(_PAGE_LOAD_MS)
+        except Exception:  # noqa: BLE001 - the document went away meanwhile
+            return 0.0
+        return max(0.0, float(value)) / 1000 if isinstance(value, (int, float)) else 0.0
 
     def _on_frame_navigated(self, frame: Any) -> None:
         if frame.parent_frame is None and frame.page is self._page:
