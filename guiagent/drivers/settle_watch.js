@@ -104,7 +104,16 @@
       if (type === 'wheel' || (type === 'keydown' && scrollsPage(e))) scrollAsked = true;
     }, true);
   }
-  window.addEventListener('scroll', () => { if (mark >= 0) scrolledAt = now(); }, true);
+  // Chromium drops a keyboard scroll pressed before the last one's scrollend (a frame or two
+  // after its last scroll event): a scroller that moved is waited for until its scrollend.
+  const scrollers = new Set();
+  const SCROLLEND_WAIT_MS = 120;  // after the last scroll event: two frames at 60 Hz and margin
+  window.addEventListener('scroll', (e) => {
+    if (mark < 0) return;
+    scrolledAt = now();
+    if ('onscrollend' in window) scrollers.add(e.target);
+  }, true);
+  window.addEventListener('scrollend', (e) => { scrollers.delete(e.target); }, true);
   // Events Chromium reports to the driver a moment after the input returned: a file chooser
   // (a click on a file input, showPicker()) and a download (a link with ``download``).
   const expected = new Set();
@@ -223,6 +232,7 @@
       mark = -1;
       asked.length = 0;
       scrollAsked = wheelSeen = false;
+      scrollers.clear();
       const opened = window.__guiagentOpened || 0;
       window.__guiagentOpened = 0;
       const expect = [...expected];
@@ -242,6 +252,7 @@
       }
       // a scroll asked for: two frames to start, then until a frame passes without scrolling
       const scrolling = (scrollAsked && frames < 2) || scrolledAt >= lastCheck ||
+                        (scrollers.size > 0 && t - scrolledAt < SCROLLEND_WAIT_MS) ||
                         (wheel && !wheelSeen && frames < 8);
       const busy = network || waiting || scrolling || mutatedAt >= lastCheck || animating(from);
       frames++;
