@@ -35,6 +35,9 @@ requestAnimationFrame(loop);</script>""",
              + "</form>",
     "/long": "<body style='height:5000px'><p>top</p></body>",
     "/tall": "<body style='height:40000px'><p>top</p></body>",
+    # the same button and form inside an iframe that fills the top of the page
+    "/in-frame/fetch": '<iframe src="/fetch" style="border:0;width:800px;height:400px"></iframe>',
+    "/in-frame/form": '<iframe src="/form" style="border:0;width:800px;height:400px"></iframe>',
     "/field": "<body style='height:5000px'><input id=f style='position:fixed;left:0;top:0;width:400px;"
               "height:200px'></body>",
 }
@@ -103,6 +106,19 @@ def test_a_posted_form_shows_the_next_page(site):
         assert driver.observe().title == "Posted"
         # the server's 0.4 s is the page's time, told apart from the framework's
         assert 0.4 <= result.page_load < 5, result.page_load
+
+
+@pytest.mark.parametrize("inner", ["fetch", "form"])
+def test_work_started_inside_an_iframe_is_waited_for(site, inner):
+    with PlaywrightDriver(site + "/in-frame/" + inner) as driver:
+        result = click(driver)
+        frame = driver.page.frames[1]
+        if inner == "fetch":
+            assert frame.inner_text("#out") == "loaded"
+            assert result.page_load == 0
+        else:  # the frame's new document is shown, and its load is the page's time
+            assert frame.url.endswith("/posted") and frame.inner_text("#done") == "thanks"
+            assert 0.4 <= result.page_load < 5, result.page_load
 
 
 def test_a_scroll_has_happened_when_the_action_returns(site):

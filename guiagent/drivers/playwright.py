@@ -108,6 +108,8 @@ class PlaywrightDriver(PageEventsMixin, BaseDriver):
         self._page_before: Any = None
         #: Main-frame commits so far (``framenavigated``), and the count when the action began.
         self._commits = self._commits_before = 0
+        #: Iframes of the page whose document was replaced since the action began.
+        self._frames_committed: set[Any] = set()
         #: Main-frame navigations that ended without a document (a 204 answer), likewise.
         self._aborts = self._aborts_before = 0
         self._browser: Any = None
@@ -286,6 +288,7 @@ class PlaywrightDriver(PageEventsMixin, BaseDriver):
         self._popup_expected = False
         self._page_before = page
         self._commits_before, self._aborts_before = self._commits, self._aborts
+        self._frames_committed = set()
         assert self._signal is not None
         self._signal.rearm()
         started = time.perf_counter()
@@ -331,11 +334,17 @@ class PlaywrightDriver(PageEventsMixin, BaseDriver):
                 elif (self._navigating or state["navigating"]) and not self._pending:
                     wait_for_new_document(page, committed=self._commits != self._commits_before,
                                           aborted=self._aborts != self._aborts_before)
+                elif state.get("frames_navigating") and not self._pending:
+                    for child in state["frames_navigating"]:  # input inside iframes
+                        wait_for_new_document(page, committed=child in self._frames_committed,
+                                              frame=child)
                 else:
                     new_document = False
             finally:
                 if new_document:
-                    page_load = self._page_load_seconds()
+                    page_load = max([self._page_load_seconds(f) for f in
+                                     state.get("frames_navigating") or [None]], default=0.0)
+                state.pop("frames_navigating", None)  # frames are not for last_settle
             expect = tuple(state.get("expect") or ())
             if expect and not self._pending and not self._downloads:
                 wait_for_event(page, expect, EXPECTED_EVENT_TIMEOUT_S)
@@ -345,19 +354,24 @@ class PlaywrightDriver(PageEventsMixin, BaseDriver):
             self._navigating = self._popup_expected = False
         return min(page_load, time.perf_counter() - since)
 
-    def _page_load_seconds(self) -> float:
-        """How long the current document took from its navigation's start to ``load`` (or to now,
-        still loading), by its own Navigation Timing: the site's and the browser's time. 0 when
-        it cannot tell (the caller bounds it: the page's own script could say anything)."""
+    def _page_load_seconds(self, frame: Any = None) -> float:
+        """How long the current document (of the page, or of its iframe ``frame``) took from its
+        navigation's start to ``load`` (or to now, still loading), by its own Navigation Timing:
+        the site's and the browser's time. 0 when it cannot tell (the caller bounds it: the
+        page's own script could say anything)."""
         try:
-            value = self._page.evaluate(_PAGE_LOAD_MS)
+            value = (frame or self._page).evaluate(_PAGE_LOAD_MS)
         except Exception:  # noqa: BLE001 - the document went away meanwhile
             return 0.0
         return max(0.0, float(value)) / 1000 if isinstance(value, (int, float)) else 0.0
 
     def _on_frame_navigated(self, frame: Any) -> None:
-        if frame.parent_frame is None and frame.page is self._page:
+        if frame.page is not self._page:
+            return
+        if frame.parent_frame is None:
             self._commits += 1
+        else:
+            self._frames_committed.add(frame)
 
     def _on_request_failed(self, req: Any) -> None:
         try:

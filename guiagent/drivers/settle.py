@@ -13,7 +13,9 @@ action started it, and waiting is bounded anyway.
 
 When a navigation started, :func:`wait_for_new_document` waits for the new
 document to commit (or for a download, a dialog, the page closing) and then for
-its ``load`` event.
+its ``load`` event. Iframes are asked too, in the same round trip: a click in an
+embedded form or widget starts its work there, and an iframe's navigation is
+waited for in the same way.
 """
 
 from __future__ import annotations
@@ -46,31 +48,64 @@ def settle_page(page: Any, signal: DialogSignal | None, *, wheel: bool = False,
     ``wheel``: the input was wheel events (the page sees them a moment after
     Chromium acknowledged them; the scroll follows).
 
+    Every frame is asked at once (the watcher runs in each): input that went into an
+    iframe starts work there, not in the main frame.
+
     The answer has ``why`` (``settled``, ``bounded``, ``navigating``, ``no input``,
     ``held``: a dialog opened, ``gone``: the document went away mid-wait, a
-    navigation), ``navigating``, ``opened`` (new tabs the page asked for) and
-    ``expect`` (Playwright events on their way: ``filechooser``, ``download``).
+    navigation), ``navigating``, ``opened`` (new tabs the page asked for),
+    ``expect`` (Playwright events on their way: ``filechooser``, ``download``) and
+    ``frames_navigating`` (iframes whose document the input replaced or is replacing).
     """
-    answer: dict[str, Any] = {}
+    answers: list[Any] = []
+    frames = list(page.frames)  # the main frame first; Playwright keeps them, no round trip
 
     async def ask(impl: Any) -> None:
-        value = await impl.evaluate(_ASK, [frames_cap_ms, network_cap_ms, wheel])
-        if isinstance(value, dict):
-            answer.update(value)
+        async def one(frame: Any) -> Any:
+            try:
+                return await frame._impl_obj.evaluate(_ASK, [frames_cap_ms, network_cap_ms, wheel])
+            except Exception as exc:  # noqa: BLE001 - Playwright's Error, judged below
+                return exc
+        answers.extend(await asyncio.gather(*(one(f) for f in frames)))
 
     limit = (frames_cap_ms + network_cap_ms) / 1000 + 1.0
     try:
         held = run_until_held(page, ask, signal, limit)
-    except Exception as exc:  # noqa: BLE001 - Playwright's Error: the document is gone
-        text = str(exc).lower()
-        gone = "context was destroyed" in text or "navigat" in text or "closed" in text
+    except Exception as exc:  # noqa: BLE001 - Playwright's Error: the page is gone
+        gone = _gone(exc)
         return {"why": "gone" if gone else "error", "navigating": gone, "opened": 0}
     if held is not None:
         return {"why": "held", "navigating": False, "opened": 0}
-    if not answer:
+    if not answers:
         return {"why": "no watcher", "navigating": False, "opened": 0}
+    main, children = answers[0], list(zip(frames[1:], answers[1:], strict=True))
+    if isinstance(main, Exception):  # the main document is gone (a navigation) or failed
+        gone = _gone(main)
+        return {"why": "gone" if gone else "error", "navigating": gone, "opened": 0}
+    answer: dict[str, Any] = dict(main) if isinstance(main, dict) else {"why": "no watcher"}
     answer["navigating"] = bool(answer.get("navigating"))
+    answer["frames_navigating"] = []
+    for frame, said in children:
+        if isinstance(said, Exception):
+            if _gone(said) and not frame.is_detached():  # its document was replaced
+                answer["frames_navigating"].append(frame)
+            continue
+        if not isinstance(said, dict) or said.get("why") == "no input":
+            continue
+        if answer.get("why") in ("no input", "no watcher"):
+            answer["why"] = said.get("why")
+        answer["opened"] = answer.get("opened", 0) + (said.get("opened") or 0)
+        answer["expect"] = sorted(set(answer.get("expect") or ()) | set(said.get("expect") or ()))
+        if said.get("navigating"):
+            answer["frames_navigating"].append(frame)
     return answer
+
+
+def _gone(exc: Exception) -> bool:
+    """Whether an evaluate failed because its document went away."""
+    text = str(exc).lower()
+    return "context was destroyed" in text or "navigat" in text or "closed" in text or \
+        "detached" in text
 
 
 def aborted_navigation(request: Any) -> bool:
@@ -80,9 +115,12 @@ def aborted_navigation(request: Any) -> bool:
             and "ERR_ABORTED" in str(request.failure or ""))
 
 
-def _counts(name: str, args: tuple[Any, ...]) -> bool:
-    """Whether an event ends the wait: ``framenavigated`` of the main frame only, and a
-    ``requestfailed`` only for an aborted main-frame navigation."""
+def _counts(name: str, args: tuple[Any, ...], frame: Any = None) -> bool:
+    """Whether an event ends the wait: ``framenavigated`` of the main frame only (of
+    ``frame`` when given, and ``framedetached`` of it), and a ``requestfailed`` only for an
+    aborted main-frame navigation."""
+    if frame is not None and name in ("framenavigated", "framedetached"):
+        return bool(args) and args[0] == frame
     if name == "framenavigated":
         return not args or getattr(args[0], "parent_frame", None) is None
     if name == "requestfailed":
@@ -90,10 +128,12 @@ def _counts(name: str, args: tuple[Any, ...]) -> bool:
     return True
 
 
-def wait_for_event(page: Any, names: tuple[str, ...], timeout: float) -> str | None:
+def wait_for_event(page: Any, names: tuple[str, ...], timeout: float,
+                   frame: Any = None) -> str | None:
     """Run Playwright's loop until one of the page's events ``names`` fires; its name, or None.
 
-    ``framenavigated`` and ``requestfailed`` count only as :func:`_counts` says.
+    ``framenavigated``, ``framedetached`` and ``requestfailed`` count only as :func:`_counts`
+    says.
     """
     loop = page._loop
     done: asyncio.Future[str] = loop.create_future()
@@ -101,7 +141,7 @@ def wait_for_event(page: Any, names: tuple[str, ...], timeout: float) -> str | N
     for name in names:
         def handler(*args: Any, name: str = name) -> None:
             try:
-                if not _counts(name, args):
+                if not _counts(name, args, frame):
                     return
             except Exception:  # noqa: BLE001 - a request of a frame already gone
                 return
@@ -123,14 +163,16 @@ def wait_for_event(page: Any, names: tuple[str, ...], timeout: float) -> str | N
             page.remove_listener(name, handler)
 
 
-def wait_for_new_document(page: Any, committed: bool, aborted: bool = False) -> None:
-    """After a navigation started: wait for it to commit (unless it has, or was aborted), then
-    for ``load``."""
+def wait_for_new_document(page: Any, committed: bool, aborted: bool = False,
+                          frame: Any = None) -> None:
+    """After a navigation started (of the page, or of its iframe ``frame``): wait for it to
+    commit (unless it has, or was aborted), then for ``load``."""
     if aborted and not committed:
         return
     if not committed:
-        fired = wait_for_event(page, ("framenavigated", "download", "dialog", "close",
-                                      "requestfailed"), COMMIT_TIMEOUT_S)
+        names = ("framenavigated", "download", "dialog", "close",
+                 "framedetached" if frame is not None else "requestfailed")
+        fired = wait_for_event(page, names, COMMIT_TIMEOUT_S, frame)
         if fired != "framenavigated":
             return
-    page.wait_for_load_state("load", timeout=LOAD_TIMEOUT_S * 1000)
+    (frame or page).wait_for_load_state("load", timeout=LOAD_TIMEOUT_S * 1000)
