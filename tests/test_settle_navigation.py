@@ -50,6 +50,10 @@ PAGES = {
                   "style='position:fixed;left:0;top:0'><a href=/posted-get id=a><rect width=400 height=200 "
                   "/></a></svg><script>a.addEventListener('click', e => { e.preventDefault(); "
                   "fetch('/slow').then(r => r.text()).then(t => { out.textContent = t; }); });</script>",
+    # a link to a new tab whose click the page cancels (and handles itself)
+    "/blank-cancelled": f"<!doctype html><title>Form</title><p id=out>waiting</p><a id=a href=/posted "
+                        f"target=_blank style='{BIG};display:block'>Go</a><script>a.addEventListener("
+                        f"'click', e => {{ e.preventDefault(); out.textContent = 'handled'; }});</script>",
     "/svg-link": "<!doctype html><title>Links</title><svg width=400 height=200 style='position:fixed;"
                  "left:0;top:0'><a href=/posted-get><rect width=400 height=200 fill=red /></a></svg>",
 }
@@ -159,6 +163,14 @@ def test_a_form_answered_with_no_content_does_not_hold_the_step(site, driver):
     assert driver.observe().title == "Form"
     click(driver, y=320)  # the page is still usable and the next step settles on its own
     assert driver.last_settle["navigating"] is False, driver.last_settle
+
+
+def test_a_new_tab_link_the_page_cancels_is_not_waited_for_as_a_tab(site, driver):
+    driver.page.goto(site + "/blank-cancelled")
+    click(driver)
+    assert driver.last_settle["opened"] == 0, driver.last_settle
+    assert driver.page.inner_text("#out") == "handled"
+    assert len(driver.context.pages) == 1
 
 
 def test_a_form_posted_to_a_new_tab_is_followed(site, driver):
