@@ -36,6 +36,8 @@ requestAnimationFrame(loop);</script>""",
     "/long": "<body style='height:5000px'><p>top</p></body>",
     "/tall": "<body style='height:40000px'><p>top</p></body>",
     # the same button and form inside an iframe that fills the top of the page
+    "/form-spins": """<form method=post action=/spins>""" + BUTTON.replace("<button", "<button type=submit")
+                   + "</form>",
     "/in-frame/fetch": '<iframe src="/fetch" style="border:0;width:800px;height:400px"></iframe>',
     "/in-frame/form": '<iframe src="/form" style="border:0;width:800px;height:400px"></iframe>',
     "/field": "<body style='height:5000px'><input id=f style='position:fixed;left:0;top:0;width:400px;"
@@ -51,6 +53,11 @@ def site():
     def slow():
         time.sleep(0.4)
         return "loaded"
+
+    @app.post("/spins")
+    def spins():  # a page that keeps its renderer busy for 8 s once loaded
+        return ("<title>Spins</title><script>addEventListener('load', () => setTimeout(() => {"
+                "const t = Date.now(); while (Date.now() - t < 8000); }, 0));</script>")
 
     @app.post("/posted")
     def posted():
@@ -119,6 +126,14 @@ def test_work_started_inside_an_iframe_is_waited_for(site, inner):
         else:  # the frame's new document is shown, and its load is the page's time
             assert frame.url.endswith("/posted") and frame.inner_text("#done") == "thanks"
             assert 0.4 <= result.page_load < 5, result.page_load
+
+
+def test_a_page_that_spins_once_loaded_does_not_hold_the_step(site):
+    # asking the new page how long it took to load waits 1 s at most
+    with PlaywrightDriver(site + "/form-spins") as driver:
+        result = click(driver)
+        assert driver.page.url.endswith("/spins")
+        assert result.page_load == 0  # the page could not say; nothing waited for it
 
 
 def test_a_scroll_has_happened_when_the_action_returns(site):

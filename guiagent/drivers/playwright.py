@@ -51,6 +51,8 @@ _PW_KEYS = {
 CAPTURE_TRIES = 3
 
 
+#: How long the page may take to say how long it took to load (s).
+PAGE_LOAD_ASK_S = 1.0
 _PAGE_LOAD_MS = """() => { const n = performance.getEntriesByType('navigation')[0];
   return n ? (n.loadEventEnd || performance.now()) - n.startTime : null; }"""
 
@@ -359,11 +361,17 @@ class PlaywrightDriver(PageEventsMixin, BaseDriver):
         navigation's start to ``load`` (or to now, still loading), by its own Navigation Timing:
         the site's and the browser's time. 0 when it cannot tell (the caller bounds it: the
         page's own script could say anything)."""
-        try:
-            value = (frame or self._page).evaluate(_PAGE_LOAD_MS)
+        target, value = frame or self._page, []
+
+        async def ask(_impl: Any) -> None:
+            value.append(await target._impl_obj.evaluate(_PAGE_LOAD_MS, None))
+        try:  # bounded: a page that spins after load must not hold the step
+            if run_until_held(self._page, ask, None, PAGE_LOAD_ASK_S) is not None or not value:
+                return 0.0
         except Exception:  # noqa: BLE001 - the document went away meanwhile
             return 0.0
-        return max(0.0, float(value)) / 1000 if isinstance(value, (int, float)) else 0.0
+        said = value[0]
+        return max(0.0, float(said)) / 1000 if isinstance(said, (int, float)) else 0.0
 
     def _on_frame_navigated(self, frame: Any) -> None:
         if frame.page is not self._page:
