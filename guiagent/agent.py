@@ -25,7 +25,13 @@ from pydantic import BaseModel, Field
 from .actions import Action, Answer, Done, Fail
 from .asking import Asker
 from .drivers.base import Driver, Observation
-from .errors import ActionRefusedError, GuiAgentError, InputNotTakenError, ModelResponseError
+from .errors import (
+    ActionRefusedError,
+    DriverError,
+    GuiAgentError,
+    InputNotTakenError,
+    ModelResponseError,
+)
 from .hooks import AgentHooks, StopRun, add_note, step_note
 from .imaging import data_url
 from .interrupts import StopRequest, stop_on_signals
@@ -259,6 +265,9 @@ class Agent:
             return
         except StopRun as exc:
             step.error, step.result = ErrorInfo.of(exc), "not executed"
+            raise
+        except DriverError as exc:  # ends the run; the step says where and why
+            step.error, step.result = ErrorInfo.of(exc), "failed"
             raise
         finally:
             timings["execute"] = time.perf_counter() - t0

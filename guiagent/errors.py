@@ -55,6 +55,11 @@ class InputNotTakenError(DriverError):
     """
 
 
+class PageNotRespondingError(DriverError):
+    """The page's script kept the browser busy past a deadline (a page that stopped
+    responding): an input or a check of what it targets could not be carried out."""
+
+
 class AppNotReadyError(DriverError):
     """An application's window was not mapped (or did not settle) before the deadline."""
 

@@ -28,6 +28,8 @@ its arguments. A CDP session replaced (its page navigated away, say) is detached
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import json
 import weakref
 from dataclasses import dataclass, field
@@ -35,8 +37,12 @@ from importlib import resources
 from typing import Any
 
 from .actions import Action, Key, LeftClick, LeftDoubleClick, LeftDrag, MiddleClick, RightClick, Type
+from .errors import PageNotRespondingError
 from .keys import MODIFIERS, parse_combo
 
+#: How long the page may take to say what an action would press (s): a page whose script
+#: never yields would hold the check, and the step, for ever.
+DESCRIBE_TIMEOUT_S = 5.0
 PRESSING = (LeftClick, LeftDoubleClick, RightClick, MiddleClick, LeftDrag)
 MAX_FRAMES = 6
 WORLD = "guiagent-guard"
@@ -151,7 +157,8 @@ def _descends(frame: Any, ancestor: Any) -> bool:
 
 @dataclass
 class _World:
-    """A CDP session on a page or frame and the isolated world last made in it."""
+    """A CDP session on a page or frame (Playwright's async object) and the isolated world
+    last made in it."""
 
     session: Any
     frame_id: str
@@ -172,21 +179,25 @@ def _evaluate(page: Any, frame: Any, args: dict) -> dict | None:
     for attempt in range(3):  # the kept world; a new world in the kept session; a new session
         try:
             world = _world(page, target, fresh=attempt == 2)
+        except PageNotRespondingError:
+            raise
         except Exception:  # noqa: BLE001 - not Chromium, or a cross-origin frame in the page's process
-            return _evaluate_in_page_world(frame, args)
+            return _evaluate_in_page_world(page, frame, args)
         if attempt == 1:
             world.context_id = None  # the document changed: its worlds went with it
         try:
             if world.context_id is None:
-                made = world.session.send("Page.createIsolatedWorld", {
+                made = _send(page, world.session, "Page.createIsolatedWorld", {
                     "frameId": world.frame_id, "worldName": WORLD})
                 world.context_id = made["executionContextId"]
-                world.session.send("Runtime.evaluate", {
+                _send(page, world.session, "Runtime.evaluate", {
                     "expression": f"globalThis.{_DEFINED} = ({DESCRIBE_JS}); 0",
                     "contextId": world.context_id, "returnByValue": True})
-            result = world.session.send("Runtime.evaluate", {
+            result = _send(page, world.session, "Runtime.evaluate", {
                 "expression": f"{_DEFINED}({json.dumps(args)})",
                 "contextId": world.context_id, "returnByValue": True})
+        except PageNotRespondingError:
+            raise
         except Exception:  # noqa: BLE001 - the world or the session is gone: make them again
             continue
         if "exceptionDetails" in result:
@@ -196,31 +207,57 @@ def _evaluate(page: Any, frame: Any, args: dict) -> dict | None:
     return None
 
 
-def _forget(target: Any) -> None:
+def _forget(page: Any, target: Any) -> None:
     """Drop the world of ``target`` and detach its CDP session (best effort)."""
     world = _WORLDS.pop(target, None)
     if world is not None:
         try:
-            world.session.detach()
+            _bounded(page, world.session.detach())
         except Exception:  # noqa: BLE001,S110 - already gone with its page
             pass
 
 
 def _world(page: Any, target: Any, *, fresh: bool) -> _World:
     if fresh:
-        _forget(target)
+        _forget(page, target)
     world = _WORLDS.get(target)
     if world is None:
-        session = page.context.new_cdp_session(target)
-        tree = session.send("Page.getFrameTree")
+        session = _bounded(page, page.context._impl_obj.new_cdp_session(target._impl_obj))
+        tree = _send(page, session, "Page.getFrameTree", {})
         world = _WORLDS[target] = _World(session, tree["frameTree"]["frame"]["id"])
     return world
 
 
-def _evaluate_in_page_world(frame: Any, args: dict) -> dict | None:
+def _evaluate_in_page_world(page: Any, frame: Any, args: dict) -> dict | None:
     """The fallback: the frame's own world (its scripts could interfere; better than nothing)."""
+    async def call() -> Any:
+        return await frame._impl_obj.evaluate(DESCRIBE_JS, args)
     try:
-        value = frame.evaluate(DESCRIBE_JS, args)
+        value = _bounded(page, call())
+    except PageNotRespondingError:
+        raise
     except Exception:  # noqa: BLE001 - a frame in mid-navigation
         return None
     return value if isinstance(value, dict) else None
+
+
+def _send(page: Any, session: Any, method: str, params: dict) -> Any:
+    """``session.send`` (Playwright's async CDPSession) with a deadline (it has none)."""
+    send = session.send
+    # Playwright's async CDPSession.send takes (method, params[, timeout])
+    extra = (None,) if "timeout" in inspect.signature(send).parameters else ()
+    return _bounded(page, send(method, params, *extra))
+
+
+def _bounded(page: Any, call: Any) -> Any:
+    """Run a coroutine of Playwright's async objects on the page's loop, for at most
+    :data:`DESCRIBE_TIMEOUT_S`; :class:`PageNotRespondingError` after that."""
+    async def bounded() -> Any:
+        return await asyncio.wait_for(call, DESCRIBE_TIMEOUT_S)
+    try:
+        return page._sync(bounded())
+    except TimeoutError:
+        raise PageNotRespondingError(
+            f"the page did not answer within {DESCRIBE_TIMEOUT_S:g} s what the action would "
+            "press: its script keeps the browser busy (the page stopped responding), so the "
+            "action was not carried out. Reload the page or open another one.") from None

@@ -18,9 +18,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ..actions import Action, Key, Scroll
+from ..actions import Action, Key, Scroll, Type
 from ..allowlist import AllowList
-from ..errors import ConfigError, DriverError
+from ..errors import ConfigError, DriverError, PageNotRespondingError
 from ..geometry import ScreenFrame, Size
 from ..keys import parse_combo
 from .allow_proxy import AllowListProxy
@@ -51,6 +51,9 @@ _PW_KEYS = {
 CAPTURE_TRIES = 3
 
 
+#: How long one input may take before the page counts as not responding (s; typing adds
+#: 50 ms per character).
+INPUT_TIMEOUT_S = 30.0
 #: How long the page may take to say how long it took to load (s).
 PAGE_LOAD_ASK_S = 1.0
 _PAGE_LOAD_MS = """() => { const n = performance.getEntriesByType('navigation')[0];
@@ -78,8 +81,12 @@ class PlaywrightDriver(PageEventsMixin, BaseDriver):
                  cdp_capture: bool = True,
                  wait_seconds: float = 5.0, upload_files: Sequence[str | Path] | None = None,
                  http_credentials: dict[str, str] | None = None,
-                 allow_domains: list[str] | None = None, browser: Any = None) -> None:
+                 allow_domains: list[str] | None = None, browser: Any = None,
+                 input_timeout: float = INPUT_TIMEOUT_S) -> None:
         self.url = url
+        #: Seconds an input may take before the page counts as not responding (a script that
+        #: never yields holds Chromium's acknowledgement of the event for ever).
+        self.input_timeout = input_timeout
         #: Hosts the browser may reach at all (an :mod:`~guiagent.allowlist`); empty: any.
         #: Enforced by a local proxy every request passes (:mod:`.allow_proxy`).
         self.allow_domains = list(allow_domains or [])
@@ -294,11 +301,19 @@ class PlaywrightDriver(PageEventsMixin, BaseDriver):
         assert self._signal is not None
         self._signal.rearm()
         started = time.perf_counter()
+        limit = self.input_timeout + (len(action.content) * 0.05 if isinstance(action, Type) else 0)
         try:
-            self._held = run_until_held(page, make, self._signal)
+            self._held = run_until_held(page, make, self._signal, limit)
         except Exception as exc:  # noqa: BLE001 - Playwright's Error
             raise DriverError(without_typed_text(
                 action, f"{action.action} failed in the browser: {exc}")) from None
+        if self._held is not None and not self._signal.future.done():  # no dialog: a hung page
+            self._held.cancel()
+            self._held = None
+            raise PageNotRespondingError(
+                f"{action.action}: the page did not take the input within {limit:g} s: its "
+                "script keeps the browser busy (the page stopped responding); the input may "
+                "still arrive if it recovers. Reload it or open another page.")
         if self._held is None:
             result.page_load = self._settle(wheel=isinstance(action, Scroll), since=started)
         if self.show_pending() and self._shown is not None:
