@@ -150,8 +150,12 @@ def test_capture_comes_from_chromium_with_the_title(site):
     from guiagent.imaging import decode_image
 
     with PlaywrightDriver(site + "/form", viewport="800x600") as driver:
-        captured = ScreenCapture().capture(driver.page, "jpeg", 80)
-        assert captured is not None  # not the fallback to Playwright's screenshot
+        screens = ScreenCapture()
+        # not the fallback to Playwright's screenshot (a fresh browser's first capture can
+        # outlast CDP's 3 s under CI load, and the next one then comes through CDP)
+        captured = next((c for c in (screens.capture(driver.page, "jpeg", 80) for _ in range(3))
+                         if c is not None), None)
+        assert captured is not None
         data, title = captured
         assert decode_image(data).size == (800, 600) and data[:2] == b"\xff\xd8"
         assert title == driver.page.title()

@@ -47,8 +47,16 @@ class ScreenCapture:
             extra = (None,) if "timeout" in inspect.signature(send).parameters else ()
 
             async def both() -> tuple[Any, Any]:
-                return await asyncio.wait_for(asyncio.gather(
-                    send("Page.captureScreenshot", params, *extra), title()), CDP_TIMEOUT_S)
+                # return_exceptions: a call cancelled under us (Ctrl-C, the browser closing)
+                # is an answer here, never an exception left unretrieved on the gathering
+                # future (asyncio printed its traceback on an interrupted eval's stderr)
+                got = await asyncio.wait_for(asyncio.gather(
+                    send("Page.captureScreenshot", params, *extra), title(),
+                    return_exceptions=True), CDP_TIMEOUT_S)
+                for item in got:
+                    if isinstance(item, BaseException):
+                        raise RuntimeError(f"CDP capture failed: {item!r}") from None
+                return got[0], got[1]
             shot, text = page._sync(both())
             return base64.b64decode(shot["data"]), str(text)
         except Exception:  # noqa: BLE001 - not Chromium, a closed page, a detached session, a timeout
