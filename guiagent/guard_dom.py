@@ -28,8 +28,6 @@ its arguments. A CDP session replaced (its page navigated away, say) is detached
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 import json
 import weakref
 from dataclasses import dataclass, field
@@ -37,6 +35,7 @@ from importlib import resources
 from typing import Any
 
 from .actions import Action, Key, LeftClick, LeftDoubleClick, LeftDrag, MiddleClick, RightClick, Type
+from .drivers.held_input import call_bounded, cdp_send
 from .errors import PageNotRespondingError
 from .keys import MODIFIERS, parse_combo
 
@@ -230,10 +229,8 @@ def _world(page: Any, target: Any, *, fresh: bool) -> _World:
 
 def _evaluate_in_page_world(page: Any, frame: Any, args: dict) -> dict | None:
     """The fallback: the frame's own world (its scripts could interfere; better than nothing)."""
-    async def call() -> Any:
-        return await frame._impl_obj.evaluate(DESCRIBE_JS, args)
     try:
-        value = _bounded(page, call())
+        value = _bounded(page, frame._impl_obj.evaluate(DESCRIBE_JS, args))
     except PageNotRespondingError:
         raise
     except Exception:  # noqa: BLE001 - a frame in mid-navigation
@@ -243,19 +240,14 @@ def _evaluate_in_page_world(page: Any, frame: Any, args: dict) -> dict | None:
 
 def _send(page: Any, session: Any, method: str, params: dict) -> Any:
     """``session.send`` (Playwright's async CDPSession) with a deadline (it has none)."""
-    send = session.send
-    # Playwright's async CDPSession.send takes (method, params[, timeout])
-    extra = (None,) if "timeout" in inspect.signature(send).parameters else ()
-    return _bounded(page, send(method, params, *extra))
+    return _bounded(page, cdp_send(session, method, params))
 
 
 def _bounded(page: Any, call: Any) -> Any:
-    """Run a coroutine of Playwright's async objects on the page's loop, for at most
+    """:func:`~guiagent.drivers.held_input.call_bounded` for at most
     :data:`DESCRIBE_TIMEOUT_S`; :class:`PageNotRespondingError` after that."""
-    async def bounded() -> Any:
-        return await asyncio.wait_for(call, DESCRIBE_TIMEOUT_S)
     try:
-        return page._sync(bounded())
+        return call_bounded(page, call, DESCRIBE_TIMEOUT_S)
     except TimeoutError:
         raise PageNotRespondingError(
             f"the page did not answer within {DESCRIBE_TIMEOUT_S:g} s what the action would "

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import inspect
 import weakref
 from typing import Any
+
+from .held_input import call_bounded, cdp_send
 
 #: A capture Chromium has not answered by then (it can wait for a first paint after a
 #: navigation that never comes) is left to Playwright's screenshot, which copes.
@@ -42,22 +43,17 @@ class ScreenCapture:
             session = self._sessions.get(page)
             if session is None:
                 session = self._sessions[page] = page.context.new_cdp_session(page)
-            send, title = session._impl_obj.send, page._impl_obj.title
-            # Playwright's async CDPSession.send takes (method, params[, timeout])
-            extra = (None,) if "timeout" in inspect.signature(send).parameters else ()
-
-            async def both() -> tuple[Any, Any]:
-                # return_exceptions: a call cancelled under us (Ctrl-C, the browser closing)
-                # is an answer here, never an exception left unretrieved on the gathering
-                # future (asyncio printed its traceback on an interrupted eval's stderr)
-                got = await asyncio.wait_for(asyncio.gather(
-                    send("Page.captureScreenshot", params, *extra), title(),
-                    return_exceptions=True), CDP_TIMEOUT_S)
-                for item in got:
-                    if isinstance(item, BaseException):
-                        raise RuntimeError(f"CDP capture failed: {item!r}") from None
-                return got[0], got[1]
-            shot, text = page._sync(both())
+            # return_exceptions: a call cancelled under us (Ctrl-C, the browser closing) is an
+            # answer here, never an exception left unretrieved on the gathering future
+            # (asyncio printed its traceback on an interrupted eval's stderr)
+            async def both() -> tuple[Any, Any]:  # gathered on Playwright's loop, not this thread's
+                return await asyncio.gather(
+                    cdp_send(session._impl_obj, "Page.captureScreenshot", params),
+                    page._impl_obj.title(), return_exceptions=True)
+            shot, text = call_bounded(page, both(), CDP_TIMEOUT_S)
+            for item in (shot, text):
+                if isinstance(item, BaseException):
+                    raise RuntimeError(f"CDP capture failed: {item!r}") from None
             return base64.b64decode(shot["data"]), str(text)
         except Exception:  # noqa: BLE001 - not Chromium, a closed page, a detached session, a timeout
             self._sessions.pop(page, None)

@@ -15,6 +15,7 @@ with positional arguments, whose order is the same in every release.
 from __future__ import annotations
 
 import asyncio
+import inspect
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -74,6 +75,23 @@ def finish_held(page: Any, task: asyncio.Task[Any], signal: DialogSignal | None,
         return await task
 
     return run_until_held(page, lambda _impl: again(), signal, timeout)
+
+
+def call_bounded(page: Any, call: Awaitable[Any], timeout: float) -> Any:
+    """Await ``call`` (made of Playwright's async objects) on the page's loop for at most
+    ``timeout`` s; :class:`TimeoutError` after that, the call cancelled. Playwright's own
+    evaluate and CDP calls have no deadline: a page whose script never yields holds them."""
+    async def bounded() -> Any:
+        return await asyncio.wait_for(call, timeout)
+    return page._sync(bounded())
+
+
+def cdp_send(session: Any, method: str, params: dict[str, Any]) -> Awaitable[Any]:
+    """The call ``session.send(method, params)`` on Playwright's async CDPSession, whose
+    signature is (method, params[, timeout]) depending on the release."""
+    send = session.send
+    extra = (None,) if "timeout" in inspect.signature(send).parameters else ()
+    return send(method, params, *extra)
 
 
 async def _as_coroutine(awaitable: Awaitable[Any]) -> Any:

@@ -27,7 +27,7 @@ from .allow_proxy import AllowListProxy
 from .base import ActionResult, BaseDriver, Observation, without_typed_text
 from .browser import acquire_playwright, launch_chromium, release_playwright
 from .capture import ScreenCapture
-from .held_input import DialogSignal, perform, run_until_held
+from .held_input import DialogSignal, call_bounded, perform, run_until_held
 from .overlay import OverlaySurface
 from .page_events import PageEventsMixin
 from .page_files import declared_uploads
@@ -376,16 +376,12 @@ class PlaywrightDriver(PageEventsMixin, BaseDriver):
         navigation's start to ``load`` (or to now, still loading), by its own Navigation Timing:
         the site's and the browser's time. 0 when it cannot tell (the caller bounds it: the
         page's own script could say anything)."""
-        target, value = frame or self._page, []
-
-        async def ask(_impl: Any) -> None:
-            value.append(await target._impl_obj.evaluate(_PAGE_LOAD_MS, None))
+        target = frame or self._page
         try:  # bounded: a page that spins after load must not hold the step
-            if run_until_held(self._page, ask, None, PAGE_LOAD_ASK_S) is not None or not value:
-                return 0.0
-        except Exception:  # noqa: BLE001 - the document went away meanwhile
+            said = call_bounded(self._page, target._impl_obj.evaluate(_PAGE_LOAD_MS, None),
+                                PAGE_LOAD_ASK_S)
+        except Exception:  # noqa: BLE001 - the document went away meanwhile, or no answer
             return 0.0
-        said = value[0]
         return max(0.0, float(said)) / 1000 if isinstance(said, (int, float)) else 0.0
 
     def _on_frame_navigated(self, frame: Any) -> None:
