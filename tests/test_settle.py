@@ -38,6 +38,9 @@ requestAnimationFrame(loop);</script>""",
     # the same button and form inside an iframe that fills the top of the page
     "/form-spins": """<form method=post action=/spins>""" + BUTTON.replace("<button", "<button type=submit")
                    + "</form>",
+    # a page that writes the watcher's counter itself (a string where a count belongs)
+    "/fake-count": BUTTON + "<script>go.onclick = () => { window.__guiagentOpened = 'many'; };</script>",
+    "/in-frame/fake-count": '<iframe src="/fake-count" style="border:0;width:800px;height:400px"></iframe>',
     "/in-frame/fetch": '<iframe src="/fetch" style="border:0;width:800px;height:400px"></iframe>',
     "/in-frame/form": '<iframe src="/form" style="border:0;width:800px;height:400px"></iframe>',
     "/field": "<body style='height:5000px'><input id=f style='position:fixed;left:0;top:0;width:400px;"
@@ -134,6 +137,15 @@ def test_a_page_that_spins_once_loaded_does_not_hold_the_step(site):
         result = click(driver)
         assert driver.page.url.endswith("/spins")
         assert result.page_load == 0  # the page could not say; nothing waited for it
+
+
+@pytest.mark.parametrize("path", ["/fake-count", "/in-frame/fake-count"])
+def test_a_page_that_fakes_the_watchers_counts_is_not_believed(site, path):
+    with PlaywrightDriver(site + path) as driver:
+        click(driver)
+        assert driver.last_settle["opened"] == 0, driver.last_settle
+        assert driver.last_settle["why"] == "settled", driver.last_settle
+        assert len(driver.context.pages) == 1
 
 
 def test_a_scroll_has_happened_when_the_action_returns(site):

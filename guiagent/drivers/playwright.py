@@ -344,24 +344,11 @@ class PlaywrightDriver(PageEventsMixin, BaseDriver):
             if asked and self._page is self._page_before:
                 # a new tab is coming but its page object has not arrived yet
                 self.context.wait_for_event("page", timeout=5_000)
-            new_document = True
+            documents = self._documents_started(state)
             try:
-                if self._page is not self._page_before:  # a new tab: wait for its first page
-                    self._page.wait_for_load_state("load", timeout=10_000)
-                elif (self._navigating or state["navigating"]) and not self._pending:
-                    wait_for_new_document(page, committed=self._commits != self._commits_before,
-                                          aborted=self._aborts != self._aborts_before)
-                elif state.get("frames_navigating") and not self._pending:
-                    for child in state["frames_navigating"]:  # input inside iframes
-                        wait_for_new_document(page, committed=child in self._frames_committed,
-                                              frame=child)
-                else:
-                    new_document = False
+                self._wait_for_documents(page, documents)
             finally:
-                if new_document:
-                    page_load = max([self._page_load_seconds(f) for f in
-                                     state.get("frames_navigating") or [None]], default=0.0)
-                state.pop("frames_navigating", None)  # frames are not for last_settle
+                page_load = max((self._page_load_seconds(d) for d in documents), default=0.0)
             expect = tuple(state.get("expect") or ())
             if expect and not self._pending and not self._downloads:
                 wait_for_event(page, expect, EXPECTED_EVENT_TIMEOUT_S)
@@ -370,6 +357,27 @@ class PlaywrightDriver(PageEventsMixin, BaseDriver):
         finally:
             self._navigating = self._popup_expected = False
         return min(page_load, time.perf_counter() - since)
+
+    def _documents_started(self, state: dict[str, Any]) -> list[Any]:
+        """The documents the action started, to wait for: ``None`` for the page's own (a new
+        tab's first, or a navigation's), else the iframes that navigate."""
+        frames = state.pop("frames_navigating", None) or []  # frames are not for last_settle
+        if self._page is not self._page_before:
+            return [None]
+        if self._pending:
+            return []
+        return [None] if self._navigating or state["navigating"] else frames
+
+    def _wait_for_documents(self, page: Any, documents: list[Any]) -> None:
+        for document in documents:
+            if document is not None:  # an iframe
+                wait_for_new_document(page, committed=document in self._frames_committed,
+                                      frame=document)
+            elif self._page is not self._page_before:  # a new tab: wait for its first page
+                self._page.wait_for_load_state("load", timeout=10_000)
+            else:
+                wait_for_new_document(page, committed=self._commits != self._commits_before,
+                                      aborted=self._aborts != self._aborts_before)
 
     def _page_load_seconds(self, frame: Any = None) -> float:
         """How long the current document (of the page, or of its iframe ``frame``) took from its

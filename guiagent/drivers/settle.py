@@ -34,6 +34,8 @@ NETWORK_CAP_MS = 5000
 #: Longest wait for a started navigation to commit, and then to load (s).
 COMMIT_TIMEOUT_S = 5.0
 LOAD_TIMEOUT_S = 10.0
+#: Events a page may say are on their way after an action (settle_watch.js ``expected``).
+EXPECTABLE = frozenset({"filechooser", "download"})
 #: Longest wait for a file chooser or download the page said is coming (s).
 EXPECTED_EVENT_TIMEOUT_S = 3.0
 
@@ -84,6 +86,8 @@ def settle_page(page: Any, signal: DialogSignal | None, *, wheel: bool = False,
         return {"why": "gone" if gone else "error", "navigating": gone, "opened": 0}
     answer: dict[str, Any] = dict(main) if isinstance(main, dict) else {"why": "no watcher"}
     answer["navigating"] = bool(answer.get("navigating"))
+    answer["opened"], answer["expect"] = _count(answer.get("opened")), sorted(
+        _events(answer.get("expect")))
     answer["frames_navigating"] = []
     for frame, said in children:
         if isinstance(said, Exception):
@@ -94,11 +98,21 @@ def settle_page(page: Any, signal: DialogSignal | None, *, wheel: bool = False,
             continue
         if answer.get("why") in ("no input", "no watcher"):
             answer["why"] = said.get("why")
-        answer["opened"] = answer.get("opened", 0) + (said.get("opened") or 0)
-        answer["expect"] = sorted(set(answer.get("expect") or ()) | set(said.get("expect") or ()))
+        answer["opened"] += _count(said.get("opened"))
+        answer["expect"] = sorted(set(answer["expect"]) | _events(said.get("expect")))
         if said.get("navigating"):
             answer["frames_navigating"].append(frame)
     return answer
+
+
+def _count(value: Any) -> int:
+    """A count a frame's watcher answered (a frame's script could answer anything)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+
+
+def _events(value: Any) -> set[str]:
+    """The Playwright events a frame said are on their way, of those the driver waits for."""
+    return {v for v in value if v in EXPECTABLE} if isinstance(value, list) else set()
 
 
 def _gone(exc: Exception) -> bool:
