@@ -86,7 +86,7 @@ async function showHome() {
 
 const live = { id: null, version: null, screenIndex: null, screenAfter: null, marks: null, totals: new Map(),
                taken: false, confirmId: null, confirmTimer: null, typed: "", typeTimer: null,
-               sizes: new Map(), shown: null };
+               shown: null };
 const SVG = "http://www.w3.org/2000/svg";
 
 function api(command) {
@@ -121,10 +121,9 @@ function showScreen(event) {
   live.screenIndex = event.index;
   live.screenAfter = event.after;
   live.width = event.width;
-  live.sizes.set(event.version, { version: event.version, width: event.width, height: event.height });
   $("marks").setAttribute("viewBox", `0 0 ${event.width} ${event.height}`);
   $("shot").setAttribute("src", api(`screen/${event.version}`));
-  $("shot").dataset.version = String(event.version);
+  Object.assign($("shot").dataset, { version: event.version, width: event.width, height: event.height });
   drawMarks();
 }
 
@@ -259,10 +258,8 @@ function onScreenKey(event) {
 // The screenshot on display, once it has loaded: a click is placed on what the person saw.
 // (While a newer one loads, Chromium reports naturalWidth 0: a click measured by it went to 0,0.)
 function onShotLoad() {
-  const shown = live.sizes.get(Number($("shot").dataset.version));
-  if (!shown) return;
-  live.shown = shown;
-  for (const version of live.sizes.keys()) if (version < shown.version) live.sizes.delete(version);
+  const data = $("shot").dataset;  // set with the src: a superseded load fires no event
+  live.shown = { version: Number(data.version), width: Number(data.width), height: Number(data.height) };
 }
 
 function onScreenClick(event) {
