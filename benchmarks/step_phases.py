@@ -39,9 +39,8 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             for _ in range(args.episodes):
                 server.script(script)
-                run_guiagent(server, args.viewport, Path(tmp))
+                run = run_guiagent(server, args.viewport, Path(tmp))
                 gaps = server.gaps()
-                run = max(Path(tmp).glob("run-*"), key=lambda p: p.stat().st_mtime)
                 steps = [json.loads(line) for line in (run / "steps.jsonl").read_text().splitlines()]
                 for i, gap in enumerate(gaps):
                     # the gap after step i's answer: step i's execute, step i+1's capture/encode

@@ -89,14 +89,14 @@ def glm_script(url: str, viewport: str) -> list[str]:
     return plan_answers(url, plan, viewport)
 
 
-def page_loads(workdir: Path) -> list[float]:
-    """Per step of the newest guiagent run in ``workdir``: the page's own load time (s)."""
-    run = max(workdir.glob("run-*"), key=lambda p: p.stat().st_mtime)
+def page_loads(run: Path) -> list[float]:
+    """Per step of the guiagent run in ``run``: the page's own load time (s)."""
     steps = [json.loads(line) for line in (run / "steps.jsonl").read_text().splitlines()]
     return [step.get("timings", {}).get("page_load", 0.0) for step in steps]
 
 
-def run_guiagent(server: GapServer, viewport: str, workdir: Path) -> None:
+def run_guiagent(server: GapServer, viewport: str, workdir: Path) -> Path:
+    """One episode through guiagent; its run folder."""
     from guiagent import Agent, AgentConfig, ModelSettings, OpenAIChatClient, PlaywrightDriver
 
     driver = PlaywrightDriver(server.sandbox_url + "/contact", viewport=viewport)
@@ -107,6 +107,7 @@ def run_guiagent(server: GapServer, viewport: str, workdir: Path) -> None:
         result = agent.run(TASK)
     if result.outcome != "done":
         raise SystemExit(f"guiagent's episode ended {result.outcome}: {result.error}")
+    return result.run_dir
 
 
 _CALL = re.compile(r"(left_click|type|DONE)\((.*)\)")
@@ -184,11 +185,11 @@ def side_by_side(viewports: list[str], episodes: int, browser_use_python: str | 
                     for name, run in contenders:
                         server.script({"mode": "browser-use", "plan": BROWSER_USE_PLAN}
                                       if name == "browser-use" else script)
-                        run()
+                        made = run()
                         gaps = server.gaps()
                         cell.setdefault(name, []).extend(gaps)
                         if name == "guiagent":  # the gap after step i's answer holds its action
-                            loads = page_loads(Path(tmp))
+                            loads = page_loads(made)
                             cell.setdefault(NET, []).extend(
                                 gap - (loads[i] if i < len(loads) else 0.0)
                                 for i, gap in enumerate(gaps))
